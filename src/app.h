@@ -1,0 +1,34 @@
+/* app.h -- the per-worker application context and the route table's types.
+ *
+ * A worker owns one struct app for its whole life: the settings it started
+ * with and its storage connection. Each request gets a struct ctx pointing at
+ * the app, the request and the response being built. A handler reads the
+ * request, answers through http.h, and returns; see router.c for the table. */
+#ifndef FZ_APP_H
+#define FZ_APP_H
+
+#include "http.h"
+
+struct settings;
+struct store;
+
+struct app {
+	const struct settings *settings;
+	struct store *store;
+};
+
+struct ctx {
+	struct app *app;
+	const struct request *req;
+	struct response *res;
+	const char *path_arg; /* the {user_id} segment of routes that have one */
+	size_t path_arg_len;
+};
+
+typedef void handler_fn(struct ctx *c);
+
+/* Routes req to its handler; always leaves a complete answer in res (404, 405
+ * with Allow, or the handler's). */
+void router_dispatch(struct app *app, const struct request *req, struct response *res);
+
+#endif

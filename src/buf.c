@@ -1,0 +1,152 @@
+/* buf.c -- growable byte buffer and the JSON string writer (see buf.h). */
+#include "buf.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->failed = false;
+}
+
+bool buf_ok(const struct buf *b)
+{
+	return !b->failed;
+}
+
+bool buf_reserve(struct buf *b, size_t n)
+{
+	if (b->failed)
+		return false;
+	if (n < b->cap - b->len)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len <= n) {
+		if (cap > SIZE_MAX / 2) {
+			b->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *p = realloc(b->data, cap);
+	if (!p) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0 || !buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_reserve(b, (size_t)n + 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+const char *buf_cstr(struct buf *b)
+{
+	if (!buf_reserve(b, 1))
+		return "";
+	b->data[b->len] = '\0';
+	return b->data;
+}
+
+/* The escape Python's json module writes for byte c, or NULL to copy c. */
+static const char *json_escape_of(unsigned char c)
+{
+	switch (c) {
+	case '"': return "\\\"";
+	case '\\': return "\\\\";
+	case '\n': return "\\n";
+	case '\r': return "\\r";
+	case '\t': return "\\t";
+	case '\b': return "\\b";
+	case '\f': return "\\f";
+	default: return NULL;
+	}
+}
+
+/* A surrogate kept by the decoder as the 3-byte sequence ED A0..BF xx. */
+static bool is_surrogate_seq(const unsigned char *s, size_t left)
+{
+	return left >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF;
+}
+
+void json_add_str(struct buf *b, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0; /* start of the bytes copied as they are */
+	buf_addc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		const char *esc = json_escape_of(s[i]);
+		bool ctrl = s[i] < 0x20 && !esc;
+		bool surrogate = s[i] == 0xED && is_surrogate_seq(s + i, n - i);
+		if (!esc && !ctrl && !surrogate)
+			continue;
+		buf_add(b, s + run, i - run);
+		if (esc) {
+			buf_adds(b, esc);
+		} else if (ctrl) {
+			buf_printf(b, "\\u%04x", s[i]);
+		} else {
+			unsigned cp = ((s[i] & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+			buf_printf(b, "\\u%04x", cp);
+			i += 2;
+		}
+		run = i + 1;
+	}
+	buf_add(b, s + run, n - run);
+	buf_addc(b, '"');
+}
+
+void json_add_cstr(struct buf *b, const char *s)
+{
+	json_add_str(b, s, strlen(s));
+}
+
+void json_add_int(struct buf *b, int64_t v)
+{
+	buf_printf(b, "%" PRId64, v);
+}

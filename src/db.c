@@ -1,0 +1,237 @@
+/* db.c -- SQLite connection set-up and the migration runner (see db.h). */
+#include "db.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ALEMBIC_USERS_REVISION "74f39286e2f6"
+#define MIGRATIONS_MAX 256
+
+static void fail(char *err, size_t errsz, const char *what, sqlite3 *db)
+{
+	snprintf(err, errsz, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+/* Creates the file 0600 before SQLite does, so the data is never world-readable. */
+static void create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+sqlite3 *db_open(const char *path, char *err, size_t errsz)
+{
+	static const char pragmas[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+				      "PRAGMA foreign_keys=ON;";
+	sqlite3 *db = NULL;
+	create_private(path);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	    sqlite3_extended_result_codes(db, 1) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS) != SQLITE_OK ||
+	    sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		fail(err, errsz, path, db);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+struct migration {
+	int version;
+	char name[256];
+};
+
+static int by_version(const void *a, const void *b)
+{
+	return ((const struct migration *)a)->version - ((const struct migration *)b)->version;
+}
+
+/* The NNNN_name.sql files of dir, sorted; count, or -1. */
+static int list_migrations(const char *dir, struct migration *out, char *err, size_t errsz)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	if (!d) {
+		snprintf(err, errsz, "migrations folder %s cannot be read", dir);
+		return -1;
+	}
+	while ((e = readdir(d)) && n < MIGRATIONS_MAX) {
+		size_t len = strlen(e->d_name);
+		int version, used = 0;
+		if (len < 9 || strcmp(e->d_name + len - 4, ".sql") != 0 ||
+		    sscanf(e->d_name, "%4d_%n", &version, &used) != 1 || used != 5)
+			continue;
+		out[n].version = version;
+		snprintf(out[n].name, sizeof out[n].name, "%s", e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(out, (size_t)n, sizeof *out, by_version);
+	return n;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	long size;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = malloc((size_t)size + 1))) {
+		size_t got = fread(text, 1, (size_t)size, f);
+		text[got] = '\0';
+	}
+	if (f)
+		fclose(f);
+	return text;
+}
+
+/* An integer from the first column of sql (one bound text parameter, may be NULL). */
+static int query_int(sqlite3 *db, const char *sql, const char *param, int *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int record_migration(sqlite3 *db, int version, const char *name)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, version);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int ensure_table(sqlite3 *db)
+{
+	return sqlite3_exec(db,
+			    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+			    "KEY, name VARCHAR NOT NULL, applied_at DATETIME NOT NULL DEFAULT "
+			    "(CURRENT_TIMESTAMP))",
+			    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int is_applied(sqlite3 *db, int version, int *applied)
+{
+	char v[16];
+	snprintf(v, sizeof v, "%d", version);
+	return query_int(db, "SELECT count(*) FROM schema_migrations WHERE version = CAST(? AS INTEGER)",
+			 v, applied);
+}
+
+/* 0001 is already there when Alembic made the users table. */
+static int made_by_alembic(sqlite3 *db, int version)
+{
+	int has_table = 0, has_revision = 0;
+	if (version != 1 ||
+	    query_int(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
+		      "alembic_version", &has_table) || !has_table)
+		return 0;
+	if (query_int(db, "SELECT count(*) FROM alembic_version WHERE version_num = ?",
+		      ALEMBIC_USERS_REVISION, &has_revision))
+		return 0;
+	return has_revision;
+}
+
+static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, int *applied)
+{
+	char path[4096];
+	int done = 0, rc = -1;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (is_applied(db, m->version, &done) == 0 && done) {
+		rc = 0;
+	} else if (made_by_alembic(db, m->version)) {
+		rc = record_migration(db, m->version, m->name);
+	} else {
+		snprintf(path, sizeof path, "%s/%s", dir, m->name);
+		char *sql = read_file(path);
+		rc = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+		free(sql);
+		if (rc == 0 && (rc = record_migration(db, m->version, m->name)) == 0)
+			(*applied)++;
+	}
+	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t errsz)
+{
+	struct migration list[MIGRATIONS_MAX];
+	int n = list_migrations(dir, list, err, errsz);
+	*applied = 0;
+	if (n < 0)
+		return -1;
+	if (ensure_table(db)) {
+		fail(err, errsz, "schema_migrations", db);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (apply_one(db, dir, &list[i], applied)) {
+			char what[300];
+			snprintf(what, sizeof what, "migration %s", list[i].name);
+			fail(err, errsz, what, db);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int db_pending(sqlite3 *db, const char *dir, char *err, size_t errsz)
+{
+	struct migration list[MIGRATIONS_MAX];
+	int n = list_migrations(dir, list, err, errsz), pending = 0, has_table = 0;
+	if (n < 0)
+		return -1;
+	if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
+		      "schema_migrations", &has_table)) {
+		fail(err, errsz, "database", db);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		int done = 0;
+		if (!has_table || is_applied(db, list[i].version, &done) || !done)
+			pending++;
+	}
+	return pending;
+}
+
+const char *db_default_migrations_dir(char *out, size_t outsz)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat st;
+	if (n > 0) {
+		exe[n] = '\0';
+		const char *dir = dirname(exe);
+		snprintf(out, outsz, "%s/migrations", dir);
+		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+			return out;
+		snprintf(out, outsz, "%s/../share/fast_zero/migrations", dir);
+		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+			return out;
+	}
+	snprintf(out, outsz, "migrations");
+	return out;
+}

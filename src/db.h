@@ -1,0 +1,34 @@
+/* db.h -- opening the SQLite database, and the migrations that shape it.
+ *
+ * Every connection is opened the same way: WAL journal (readers never wait for
+ * the writer), synchronous=FULL (an answered write survives a power cut),
+ * a busy timeout, foreign keys on. A new database file is created mode 0600.
+ *
+ * Migrations are the files migrations/NNNN_name.sql, applied in order, each in
+ * its own transaction and recorded in the table schema_migrations. A database
+ * made by the course's Alembic migration (alembic_version 74f39286e2f6) is
+ * recognised as already holding 0001. */
+#ifndef FZ_DB_H
+#define FZ_DB_H
+
+#include <stddef.h>
+
+typedef struct sqlite3 sqlite3;
+
+/* How long a statement waits for a lock before the request answers 503. */
+#define DB_BUSY_TIMEOUT_MS 5000
+
+/* Opens (creating if needed) the database at path. NULL with err filled on failure. */
+sqlite3 *db_open(const char *path, char *err, size_t errsz);
+
+/* Applies the pending migrations found in dir; *applied counts them.
+ * 0, or -1 with err filled (the failed migration is rolled back). */
+int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t errsz);
+
+/* How many migrations in dir are not yet applied; -1 with err on failure. */
+int db_pending(sqlite3 *db, const char *dir, char *err, size_t errsz);
+
+/* The migrations folder: dir next to the binary, else the installed one. */
+const char *db_default_migrations_dir(char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,328 @@
+/* fcgi.c -- FastCGI records in and out (see fcgi.h). */
+#include "fcgi.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+enum {
+	FCGI_VERSION_1 = 1,
+	FCGI_BEGIN_REQUEST = 1,
+	FCGI_ABORT_REQUEST = 2,
+	FCGI_END_REQUEST = 3,
+	FCGI_PARAMS = 4,
+	FCGI_STDIN = 5,
+	FCGI_STDOUT = 6,
+	FCGI_GET_VALUES = 9,
+	FCGI_GET_VALUES_RESULT = 10,
+	FCGI_UNKNOWN_TYPE = 11,
+	FCGI_RESPONDER = 1,
+	FCGI_KEEP_CONN = 1,
+	FCGI_REQUEST_COMPLETE = 0,
+	FCGI_CANT_MPX_CONN = 1,
+	FCGI_UNKNOWN_ROLE = 3,
+	FCGI_HEADER_LEN = 8,
+	FCGI_MAX_CONTENT = 65535,
+};
+
+struct record {
+	unsigned type, id, len;
+	unsigned char content[FCGI_MAX_CONTENT];
+};
+
+int fcgi_request_init(struct fcgi_request *r)
+{
+	memset(r, 0, sizeof *r);
+	buf_init(&r->params);
+	buf_init(&r->body);
+	r->record = malloc(sizeof(struct record));
+	return r->record ? 0 : -1;
+}
+
+void fcgi_request_free(struct fcgi_request *r)
+{
+	buf_free(&r->params);
+	buf_free(&r->body);
+	free(r->list);
+	free(r->record);
+	memset(r, 0, sizeof *r);
+}
+
+static void request_reset(struct fcgi_request *r)
+{
+	buf_reset(&r->params);
+	buf_reset(&r->body);
+	r->count = 0;
+	r->id = 0;
+	r->keep_conn = false;
+	r->too_large = false;
+}
+
+/* read() exactly n bytes; 1 done, 0 clean EOF before the first byte, -1 error. */
+static int read_full(int fd, void *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = read(fd, (char *)p + got, n - got);
+		if (k > 0)
+			got += (size_t)k;
+		else if (k == 0)
+			return got == 0 ? 0 : -1;
+		else if (errno != EINTR)
+			return -1;
+	}
+	return 1;
+}
+
+static int write_full(int fd, const struct iovec *iov, int n)
+{
+	struct iovec v[16];
+	memcpy(v, iov, sizeof(struct iovec) * (size_t)n);
+	struct iovec *p = v;
+	while (n > 0) {
+		ssize_t k = writev(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		while (n > 0 && (size_t)k >= p->iov_len) {
+			k -= (ssize_t)p->iov_len;
+			p++;
+			n--;
+		}
+		if (n > 0) {
+			p->iov_base = (char *)p->iov_base + k;
+			p->iov_len -= (size_t)k;
+		}
+	}
+	return 0;
+}
+
+static void header_fill(unsigned char *h, unsigned type, unsigned id, size_t len)
+{
+	h[0] = FCGI_VERSION_1;
+	h[1] = (unsigned char)type;
+	h[2] = (unsigned char)(id >> 8);
+	h[3] = (unsigned char)id;
+	h[4] = (unsigned char)(len >> 8);
+	h[5] = (unsigned char)len;
+	h[6] = 0;
+	h[7] = 0;
+}
+
+static int read_record(int fd, struct record *rec)
+{
+	unsigned char h[FCGI_HEADER_LEN], pad[256];
+	int got = read_full(fd, h, sizeof h);
+	if (got <= 0)
+		return got;
+	if (h[0] != FCGI_VERSION_1)
+		return -1;
+	rec->type = h[1];
+	rec->id = (unsigned)h[2] << 8 | h[3];
+	rec->len = (unsigned)h[4] << 8 | h[5];
+	if (rec->len && read_full(fd, rec->content, rec->len) != 1)
+		return -1;
+	if (h[6] && read_full(fd, pad, h[6]) != 1)
+		return -1;
+	return 1;
+}
+
+static int send_record(int fd, unsigned type, unsigned id, const void *p, size_t n)
+{
+	unsigned char h[FCGI_HEADER_LEN];
+	header_fill(h, type, id, n);
+	struct iovec v[2] = {{h, sizeof h}, {(void *)p, n}};
+	return write_full(fd, v, n ? 2 : 1);
+}
+
+static int send_end(int fd, unsigned id, unsigned protocol_status)
+{
+	unsigned char body[8] = {0, 0, 0, 0, (unsigned char)protocol_status, 0, 0, 0};
+	return send_record(fd, FCGI_END_REQUEST, id, body, sizeof body);
+}
+
+/* A FastCGI length: one byte below 128, else four with the top bit set. */
+static int param_len(const unsigned char *d, size_t len, size_t *at, size_t *out)
+{
+	if (*at >= len)
+		return -1;
+	if (d[*at] < 0x80) {
+		*out = d[(*at)++];
+		return 0;
+	}
+	if (len - *at < 4)
+		return -1;
+	*out = ((size_t)(d[*at] & 0x7f) << 24) | ((size_t)d[*at + 1] << 16) |
+	       ((size_t)d[*at + 2] << 8) | d[*at + 3];
+	*at += 4;
+	return 0;
+}
+
+static int list_push(struct fcgi_request *r, size_t name_off, size_t value_off)
+{
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+		struct fcgi_param *p = realloc(r->list, cap * sizeof *p);
+		if (!p)
+			return -1;
+		r->list = p;
+		r->cap = cap;
+	}
+	/* Offsets for now: params.data may still move while it grows. */
+	r->list[r->count].name = (const char *)(uintptr_t)name_off;
+	r->list[r->count].value = (const char *)(uintptr_t)value_off;
+	r->count++;
+	return 0;
+}
+
+int fcgi_parse_params(struct fcgi_request *r, const unsigned char *d, size_t len)
+{
+	struct buf *s = &r->params;
+	size_t at = 0, nlen, vlen;
+	r->count = 0;
+	buf_reset(s);
+	while (at < len) {
+		if (param_len(d, len, &at, &nlen) || param_len(d, len, &at, &vlen))
+			return -1;
+		if (nlen > len - at || vlen > len - at - nlen)
+			return -1;
+		size_t name_off = s->len;
+		buf_add(s, d + at, nlen);
+		buf_addc(s, '\0');
+		size_t value_off = s->len;
+		buf_add(s, d + at + nlen, vlen);
+		buf_addc(s, '\0');
+		at += nlen + vlen;
+		if (!buf_ok(s) || list_push(r, name_off, value_off))
+			return -1;
+	}
+	for (size_t i = 0; i < r->count; i++) {
+		r->list[i].name = s->data + (uintptr_t)r->list[i].name;
+		r->list[i].value = s->data + (uintptr_t)r->list[i].value;
+	}
+	return 0;
+}
+
+const char *fcgi_param(const struct fcgi_request *r, const char *name)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (strcmp(r->list[i].name, name) == 0)
+			return r->list[i].value;
+	return NULL;
+}
+
+/* Answers a management record (GET_VALUES) or an unknown type in place. */
+static int answer_management(int fd, const struct record *rec)
+{
+	if (rec->type != FCGI_GET_VALUES) {
+		unsigned char body[8] = {(unsigned char)rec->type};
+		return send_record(fd, FCGI_UNKNOWN_TYPE, 0, body, sizeof body);
+	}
+	static const unsigned char values[] = "\x0e\x01" "FCGI_MPXS_CONNS" "0";
+	return send_record(fd, FCGI_GET_VALUES_RESULT, 0, values, sizeof values - 1);
+}
+
+static int on_begin(int fd, struct fcgi_request *r, const struct record *rec)
+{
+	if (rec->len < 8)
+		return -1;
+	unsigned role = (unsigned)rec->content[0] << 8 | rec->content[1];
+	if (r->id) /* a second request on the same connection: we do not multiplex */
+		return send_end(fd, rec->id, FCGI_CANT_MPX_CONN) ? -1 : 0;
+	if (role != FCGI_RESPONDER)
+		return send_end(fd, rec->id, FCGI_UNKNOWN_ROLE) ? -1 : 0;
+	r->id = rec->id;
+	r->keep_conn = rec->content[2] & FCGI_KEEP_CONN;
+	return 0;
+}
+
+static void append_capped(struct fcgi_request *r, struct buf *b, const struct record *rec, size_t max)
+{
+	if (b->len + rec->len > max)
+		r->too_large = true;
+	else
+		buf_add(b, rec->content, rec->len);
+}
+
+int fcgi_read_request(int fd, struct fcgi_request *r)
+{
+	struct record *rec = r->record;
+	struct buf raw; /* the PARAMS stream, decoded once complete */
+	bool params_done = false;
+	int got, ret = -1;
+	request_reset(r);
+	buf_init(&raw);
+	for (;;) {
+		got = read_record(fd, rec);
+		if (got <= 0) {
+			ret = (got == 0 && r->id == 0 && raw.len == 0) ? 0 : -1;
+			break;
+		}
+		if (rec->id == 0) {
+			if (answer_management(fd, rec))
+				break;
+			continue;
+		}
+		if (rec->type == FCGI_BEGIN_REQUEST) {
+			if (on_begin(fd, r, rec))
+				break;
+			continue;
+		}
+		if (rec->id != r->id)
+			continue; /* a request we refused */
+		if (rec->type == FCGI_ABORT_REQUEST) {
+			send_end(fd, r->id, FCGI_REQUEST_COMPLETE);
+			break;
+		}
+		if (rec->type == FCGI_PARAMS) {
+			if (rec->len == 0)
+				params_done = true;
+			else
+				append_capped(r, &raw, rec, FCGI_MAX_PARAMS);
+		} else if (rec->type == FCGI_STDIN) {
+			if (rec->len == 0 && params_done) {
+				ret = 1;
+				break;
+			}
+			append_capped(r, &r->body, rec, FCGI_MAX_BODY);
+		}
+	}
+	if (ret == 1 && (!buf_ok(&raw) || !buf_ok(&r->body) ||
+			 fcgi_parse_params(r, (const unsigned char *)raw.data, raw.len)))
+		ret = -1;
+	buf_free(&raw);
+	return ret;
+}
+
+int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head,
+			const struct buf *body)
+{
+	unsigned char h[3][FCGI_HEADER_LEN];
+	unsigned char end[8] = {0};
+	if (head->len + body->len <= FCGI_MAX_CONTENT) { /* the usual case: one writev */
+		header_fill(h[0], FCGI_STDOUT, r->id, head->len + body->len);
+		header_fill(h[1], FCGI_STDOUT, r->id, 0);
+		header_fill(h[2], FCGI_END_REQUEST, r->id, sizeof end);
+		struct iovec v[6] = {{h[0], FCGI_HEADER_LEN}, {head->data, head->len},
+				     {body->data, body->len}, {h[1], FCGI_HEADER_LEN},
+				     {h[2], FCGI_HEADER_LEN}, {end, sizeof end}};
+		return write_full(fd, v, 6);
+	}
+	const char *parts[2] = {head->data, body->data};
+	size_t lens[2] = {head->len, body->len};
+	for (int i = 0; i < 2; i++) {
+		for (size_t off = 0; off < lens[i]; off += FCGI_MAX_CONTENT) {
+			size_t n = lens[i] - off < FCGI_MAX_CONTENT ? lens[i] - off : FCGI_MAX_CONTENT;
+			if (send_record(fd, FCGI_STDOUT, r->id, parts[i] + off, n))
+				return -1;
+		}
+	}
+	header_fill(h[0], FCGI_STDOUT, r->id, 0);
+	header_fill(h[1], FCGI_END_REQUEST, r->id, sizeof end);
+	struct iovec v[3] = {{h[0], FCGI_HEADER_LEN}, {h[1], FCGI_HEADER_LEN}, {end, sizeof end}};
+	return write_full(fd, v, 3);
+}

@@ -1,0 +1,104 @@
+/* http.c -- request fields from FastCGI params; the response writer (see http.h). */
+#include "http.h"
+
+#include <string.h>
+
+#include "fcgi.h"
+
+static const char *param_or(const struct fcgi_request *fr, const char *name, const char *dflt)
+{
+	const char *v = fcgi_param(fr, name);
+	return v ? v : dflt;
+}
+
+void http_request_from(struct request *req, const struct fcgi_request *fr)
+{
+	req->method = param_or(fr, "REQUEST_METHOD", "GET");
+	req->path = param_or(fr, "DOCUMENT_URI", param_or(fr, "SCRIPT_NAME", "/"));
+	req->query = param_or(fr, "QUERY_STRING", "");
+	req->content_type = fcgi_param(fr, "CONTENT_TYPE");
+	if (req->content_type && !*req->content_type)
+		req->content_type = NULL; /* nginx sends CONTENT_TYPE "" when there is none */
+	req->authorization = fcgi_param(fr, "HTTP_AUTHORIZATION");
+	req->request_id = param_or(fr, "REQUEST_ID", "-");
+	req->body = fr->body.data ? fr->body.data : "";
+	req->body_len = fr->body.len;
+}
+
+void response_init(struct response *res)
+{
+	memset(res, 0, sizeof *res);
+	buf_init(&res->headers);
+	buf_init(&res->body);
+	response_reset(res);
+}
+
+void response_reset(struct response *res)
+{
+	res->status = 200;
+	res->content_type = "application/json";
+	buf_reset(&res->headers);
+	buf_reset(&res->body);
+}
+
+void response_free(struct response *res)
+{
+	buf_free(&res->headers);
+	buf_free(&res->body);
+}
+
+void http_header(struct response *res, const char *name, const char *value)
+{
+	buf_printf(&res->headers, "%s: %s\r\n", name, value);
+}
+
+struct buf *http_json(struct response *res, int status)
+{
+	res->status = status;
+	res->content_type = "application/json";
+	buf_reset(&res->body);
+	return &res->body;
+}
+
+void http_error(struct response *res, int status, const char *detail)
+{
+	struct buf *b = http_json(res, status);
+	buf_adds(b, "{\"detail\":");
+	json_add_cstr(b, detail);
+	buf_addc(b, '}');
+	if (status == 401)
+		http_header(res, "WWW-Authenticate", "Bearer");
+	else if (status == 503)
+		http_header(res, "Retry-After", "1");
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+void http_write_head(const struct response *res, const struct request *req, struct buf *out)
+{
+	buf_printf(out, "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n", res->status,
+		   http_reason(res->status), res->content_type, res->body.len);
+	buf_adds(out, "X-Content-Type-Options: nosniff\r\n");
+	if (req && req->request_id && strcmp(req->request_id, "-") != 0 &&
+	    !strpbrk(req->request_id, "\r\n"))
+		buf_printf(out, "X-Request-Id: %s\r\n", req->request_id);
+	buf_add(out, res->headers.data, res->headers.len);
+	buf_adds(out, "\r\n");
+}

@@ -1,0 +1,56 @@
+/* http.h -- one HTTP exchange as a worker sees it, and the one way to answer.
+ *
+ * nginx hands the request over as FastCGI parameters; http_request_from()
+ * picks out what the routes use. Handlers fill a struct response through
+ * http_json() / http_error() and friends; http_write_head() turns it into the
+ * CGI header block nginx expects. Every answer carries
+ * X-Content-Type-Options: nosniff and, when nginx passed one, X-Request-Id. */
+#ifndef FZ_HTTP_H
+#define FZ_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+struct fcgi_request;
+
+struct request {
+	const char *method;
+	const char *path;         /* decoded and normalised by nginx ($document_uri) */
+	const char *query;        /* raw query string, "" when none */
+	const char *content_type; /* NULL when the client sent none */
+	const char *authorization;
+	const char *request_id;   /* nginx's $request_id, or "-" */
+	const char *body;
+	size_t body_len;
+};
+
+struct response {
+	int status;
+	const char *content_type;
+	struct buf headers; /* extra "Name: value\r\n" lines */
+	struct buf body;
+};
+
+/* Fills req from the FastCGI parameters and body of fr (borrowing its memory). */
+void http_request_from(struct request *req, const struct fcgi_request *fr);
+
+void response_init(struct response *res);
+void response_reset(struct response *res);
+void response_free(struct response *res);
+/* Adds a header line; name and value must not contain CR or LF. */
+void http_header(struct response *res, const char *name, const char *value);
+
+/* Starts a JSON answer: sets status and content type, empties the body for
+ * the caller to write. */
+struct buf *http_json(struct response *res, int status);
+/* The error answer every route uses: {"detail":"<detail>"}, plus the header
+ * the status calls for (WWW-Authenticate on 401, Retry-After on 503). */
+void http_error(struct response *res, int status, const char *detail);
+
+/* The CGI header block for res (Status, Content-Type, Content-Length, ...). */
+void http_write_head(const struct response *res, const struct request *req, struct buf *out);
+const char *http_reason(int status);
+
+#endif

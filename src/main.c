@@ -1,0 +1,204 @@
+/* main.c -- the command line: serve, migrate, version, help.
+ *
+ * `fast_zero serve` checks the settings and the database before it forks a
+ * single worker, so that a bad setting or an unmigrated database stops the
+ * start with a message, never a request later. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "pool.h"
+#include "settings.h"
+
+#ifndef FZ_VERSION
+#define FZ_VERSION "0.1.0"
+#endif
+
+struct options {
+	const char *listen;
+	const char *env_path;
+	const char *migrations;
+	long workers;
+};
+
+static const char usage_text[] =
+	"usage: fast_zero [--help] COMMAND [OPTIONS]\n"
+	"\n"
+	"The users-and-auth API of the course \"FastAPI do Zero\", as a FastCGI\n"
+	"application to run behind nginx, on SQLite.\n"
+	"\n"
+	"commands:\n"
+	"  serve      run the worker pool, accepting FastCGI connections\n"
+	"  migrate    apply the pending database migrations\n"
+	"  version    print the version\n"
+	"  help [COMMAND]  explain a command\n"
+	"\n"
+	"settings (environment first, then ./.env):\n"
+	"  DATABASE_URL                 sqlite:///database.db (sqlite+aiosqlite:/// accepted)\n"
+	"  SECRET_KEY                   token signing key; required by serve\n"
+	"  ALGORITHM                    HS256 (default), HS384 or HS512\n"
+	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
+	"  WORKERS                      worker processes, default twice the core count\n";
+
+static const char serve_text[] =
+	"usage: fast_zero serve [--listen ADDR] [--workers N] [--env FILE]\n"
+	"\n"
+	"Runs a supervisor and N worker processes answering FastCGI on ADDR.\n"
+	"  --listen ADDR   unix:/path/to.sock, /path/to.sock or host:port\n"
+	"                  (default unix:var/fast_zero.sock); a listening socket\n"
+	"                  handed over on fd 0 (spawn-fcgi, systemd) is used instead\n"
+	"  --workers N     worker processes (default WORKERS, else twice the cores)\n"
+	"  --env FILE      the .env file to read (default .env)\n"
+	"\n"
+	"Signals: TERM/INT stop gracefully (requests in flight finish, the socket\n"
+	"is removed); HUP re-reads the settings and replaces the workers one by one.\n"
+	"A worker that dies is replaced at once. The database must be migrated.\n";
+
+static const char migrate_text[] =
+	"usage: fast_zero migrate [--migrations DIR] [--env FILE]\n"
+	"\n"
+	"Applies the migrations DIR/NNNN_name.sql not yet recorded in the database\n"
+	"named by DATABASE_URL, in order, each in its own transaction. Running it\n"
+	"again changes nothing. A database made by the course's Alembic migration\n"
+	"is recognised as already holding the users table.\n"
+	"  --migrations DIR  default: migrations/ beside the binary, else the installed ones\n";
+
+static int help(const char *command)
+{
+	if (!command) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (strcmp(command, "serve") == 0)
+		fputs(serve_text, stdout);
+	else if (strcmp(command, "migrate") == 0)
+		fputs(migrate_text, stdout);
+	else if (strcmp(command, "version") == 0)
+		puts("usage: fast_zero version\n\nPrints the version.");
+	else if (strcmp(command, "help") == 0)
+		puts("usage: fast_zero help [COMMAND]\n\nExplains COMMAND, or lists the commands.");
+	else {
+		fprintf(stderr, "fast_zero: no command %s (see fast_zero --help)\n", command);
+		return 2;
+	}
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"workers", required_argument, NULL, 'w'},
+		{"env", required_argument, NULL, 'e'},
+		{"migrations", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->listen = optarg; break;
+		case 'e': o->env_path = optarg; break;
+		case 'm': o->migrations = optarg; break;
+		case 'w':
+			o->workers = strtol(optarg, &end, 10);
+			if (*end || o->workers < 1 || o->workers > 1024) {
+				fprintf(stderr, "fast_zero: --workers takes a number from 1 to 1024\n");
+				return -1;
+			}
+			break;
+		case 'h': return 1;
+		default: return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fast_zero: unexpected argument %s\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_settings(const struct options *o, struct settings *s, int flags)
+{
+	char err[512];
+	if (settings_load(s, o->env_path, flags, err, sizeof err) == 0)
+		return 0;
+	fprintf(stderr, "fast_zero: %s\n", err);
+	return -1;
+}
+
+static int migrate(const struct options *o)
+{
+	struct settings s;
+	char err[512], dir[4096];
+	int applied = 0;
+	if (load_settings(o, &s, SETTINGS_SECRET_OPTIONAL))
+		return 1;
+	sqlite3 *db = db_open(s.database_path, err, sizeof err);
+	const char *from = o->migrations ? o->migrations : db_default_migrations_dir(dir, sizeof dir);
+	int rc = db ? db_migrate(db, from, &applied, err, sizeof err) : -1;
+	sqlite3_close(db);
+	if (rc) {
+		fprintf(stderr, "fast_zero: migrate: %s\n", err);
+		return 1;
+	}
+	printf("fast_zero: %s: %d migration%s applied\n", s.database_path, applied, applied == 1 ? "" : "s");
+	return 0;
+}
+
+/* Refuses to serve a database that misses migrations. */
+static int check_database(const struct options *o, const struct settings *s)
+{
+	char err[512], dir[4096];
+	const char *from = o->migrations ? o->migrations : db_default_migrations_dir(dir, sizeof dir);
+	sqlite3 *db = db_open(s->database_path, err, sizeof err);
+	int pending = db ? db_pending(db, from, err, sizeof err) : -1;
+	sqlite3_close(db);
+	if (pending < 0)
+		fprintf(stderr, "fast_zero: database: %s\n", err);
+	else if (pending > 0)
+		fprintf(stderr, "fast_zero: database %s has %d pending migration%s: run fast_zero migrate\n",
+			s->database_path, pending, pending == 1 ? "" : "s");
+	return pending == 0 ? 0 : -1;
+}
+
+static int serve(const struct options *o)
+{
+	static struct settings s;
+	if (load_settings(o, &s, SETTINGS_SECRET_REQUIRED) || check_database(o, &s))
+		return 1;
+	struct pool_options po = {.listen = o->listen, .workers = o->workers, .env_path = o->env_path};
+	return pool_run(&po, &s);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {.listen = "unix:var/fast_zero.sock", .env_path = ".env"};
+	if (argc < 2) {
+		help(NULL);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return help(NULL);
+	const char *command = argv[1];
+	if (strcmp(command, "help") == 0)
+		return help(argc > 2 ? argv[2] : NULL);
+	if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
+		printf("fast_zero %s\n", FZ_VERSION);
+		return 0;
+	}
+	int parsed = parse_options(argc - 1, argv + 1, &o);
+	if (parsed)
+		return parsed > 0 ? help(command) : 2;
+	if (strcmp(command, "serve") == 0)
+		return serve(&o);
+	if (strcmp(command, "migrate") == 0)
+		return migrate(&o);
+	fprintf(stderr, "fast_zero: no command %s (see fast_zero --help)\n", command);
+	return 2;
+}

@@ -1,0 +1,311 @@
+/* pool.c -- the supervisor (see pool.h). */
+#include "pool.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "settings.h"
+#include "worker.h"
+
+#define SLOTS_MAX 2048
+#define STOP_GRACE_S 30
+
+struct slot {
+	pid_t pid;
+	unsigned generation; /* the settings generation the worker started with */
+	bool retiring;       /* asked to stop during a reload */
+};
+
+struct pool {
+	const struct pool_options *opt;
+	struct settings *settings;
+	int listen_fd;
+	int sig_fd;
+	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	long size;
+	unsigned generation;
+	struct slot slots[SLOTS_MAX];
+	time_t last_spawn;
+	int spawns_this_second;
+};
+
+/* A socket handed over on fd 0 (spawn-fcgi, systemd's StandardInput=socket). */
+static int inherited_socket(void)
+{
+	int listening = 0;
+	socklen_t len = sizeof listening;
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening)
+		return 0;
+	return -1;
+}
+
+/* A stale socket file (left by a killed run) is one nobody answers on. */
+static bool socket_is_stale(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool stale = fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) < 0 &&
+		     errno == ECONNREFUSED;
+	if (fd >= 0)
+		close(fd);
+	return stale;
+}
+
+static int listen_unix(struct pool *p, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof sa.sun_path) {
+		log_error("socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	if (socket_is_stale(&sa))
+		unlink(path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	mode_t old = umask(0117); /* rw for owner and group: nginx's user is the group */
+	int rc = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc < 0 || listen(fd, 1024) < 0) {
+		log_error("cannot listen on %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	strcpy(p->unix_path, path);
+	return fd;
+}
+
+static int listen_tcp(const char *spec)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
+	if (!colon || (size_t)(colon - spec) >= sizeof host)
+		return -1;
+	snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return -1;
+	int one = 1, fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+		log_error("cannot listen on %s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static int open_listener(struct pool *p)
+{
+	const char *l = p->opt->listen;
+	int fd = inherited_socket();
+	if (fd < 0 && strncmp(l, "unix:", 5) == 0)
+		fd = listen_unix(p, l + 5);
+	else if (fd < 0 && l[0] == '/')
+		fd = listen_unix(p, l);
+	else if (fd < 0)
+		fd = listen_tcp(l);
+	/* Non-blocking, so that workers woken together for one connection do not
+	 * block in accept(); each of them polls again. */
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+static int signal_fd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void spawn(struct pool *p, struct slot *s)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p->sig_fd);
+		exit(worker_run(p->listen_fd, p->settings));
+	}
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		return;
+	}
+	*s = (struct slot){.pid = pid, .generation = p->generation};
+}
+
+static struct slot *free_slot(struct pool *p)
+{
+	for (int i = 0; i < SLOTS_MAX; i++)
+		if (!p->slots[i].pid)
+			return &p->slots[i];
+	return NULL;
+}
+
+static long live_workers(const struct pool *p, bool count_retiring)
+{
+	long n = 0;
+	for (int i = 0; i < SLOTS_MAX; i++)
+		n += p->slots[i].pid && (count_retiring || !p->slots[i].retiring);
+	return n;
+}
+
+/* Brings the pool up to size. A worker that dies at once every time (a bad
+ * database path, say) is restarted at most ten times a second. */
+static void fill(struct pool *p)
+{
+	time_t now = time(NULL);
+	if (now != p->last_spawn) {
+		p->last_spawn = now;
+		p->spawns_this_second = 0;
+	}
+	while (live_workers(p, false) < p->size && p->spawns_this_second < 10 + p->size) {
+		struct slot *s = free_slot(p);
+		if (!s)
+			return;
+		spawn(p, s);
+		p->spawns_this_second++;
+	}
+}
+
+/* Replaces the next worker of an older generation, when none is stopping:
+ * its successor is started first, then it is asked to stop. */
+static void retire_next(struct pool *p)
+{
+	for (int i = 0; i < SLOTS_MAX; i++)
+		if (p->slots[i].pid && p->slots[i].retiring)
+			return;
+	for (int i = 0; i < SLOTS_MAX; i++) {
+		struct slot *s = &p->slots[i];
+		struct slot *successor;
+		if (s->pid && s->generation != p->generation && (successor = free_slot(p))) {
+			spawn(p, successor);
+			s->retiring = true;
+			kill(s->pid, SIGTERM);
+			return;
+		}
+	}
+}
+
+static void reap(struct pool *p)
+{
+	int status;
+	pid_t pid;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (int i = 0; i < SLOTS_MAX; i++) {
+			if (p->slots[i].pid != pid)
+				continue;
+			if (!p->slots[i].retiring && WIFSIGNALED(status))
+				log_error("worker %d killed by signal %d; replacing it", (int)pid, WTERMSIG(status));
+			else if (!p->slots[i].retiring && WEXITSTATUS(status) != 0)
+				log_error("worker %d exited with status %d; replacing it", (int)pid, WEXITSTATUS(status));
+			p->slots[i] = (struct slot){0};
+		}
+	}
+}
+
+static void reload(struct pool *p)
+{
+	char err[512];
+	struct settings fresh;
+	if (settings_load(&fresh, p->opt->env_path, SETTINGS_SECRET_REQUIRED, err, sizeof err)) {
+		log_error("reload refused, keeping the running settings: %s", err);
+		return;
+	}
+	*p->settings = fresh;
+	explicit_bzero(&fresh, sizeof fresh);
+	if (p->opt->workers == 0 && p->settings->workers > 0)
+		p->size = p->settings->workers;
+	p->generation++;
+	log_info("reloading: replacing the workers one by one");
+}
+
+/* Stops every worker gracefully, then forcefully after STOP_GRACE_S. */
+static void stop_all(struct pool *p)
+{
+	time_t deadline = time(NULL) + STOP_GRACE_S;
+	for (int i = 0; i < SLOTS_MAX; i++)
+		if (p->slots[i].pid)
+			kill(p->slots[i].pid, SIGTERM);
+	while (live_workers(p, true) > 0) {
+		if (time(NULL) > deadline) {
+			for (int i = 0; i < SLOTS_MAX; i++)
+				if (p->slots[i].pid)
+					kill(p->slots[i].pid, SIGKILL);
+		}
+		poll(NULL, 0, 20);
+		reap(p);
+	}
+}
+
+/* Handles the pending signals; false once the pool must stop. */
+static bool on_signals(struct pool *p)
+{
+	struct signalfd_siginfo si;
+	bool go_on = true;
+	while (read(p->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			go_on = false;
+		else if (si.ssi_signo == SIGHUP)
+			reload(p);
+	}
+	reap(p);
+	return go_on;
+}
+
+static long default_size(const struct pool_options *opt, const struct settings *s)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (opt->workers > 0)
+		return opt->workers;
+	if (s->workers > 0)
+		return s->workers;
+	return cores > 0 ? 2 * cores : 2;
+}
+
+int pool_run(const struct pool_options *opt, struct settings *settings)
+{
+	static struct pool p; /* large (slots); one per process */
+	p = (struct pool){.opt = opt, .settings = settings, .size = default_size(opt, settings)};
+	if (p.size > SLOTS_MAX / 2)
+		p.size = SLOTS_MAX / 2;
+	if ((p.sig_fd = signal_fd()) < 0 || (p.listen_fd = open_listener(&p)) < 0)
+		return 1;
+	log_info("serving FastCGI on %s with %ld workers", p.unix_path[0] ? p.unix_path : opt->listen, p.size);
+	bool running = true;
+	while (running) {
+		fill(&p);
+		retire_next(&p);
+		struct pollfd pfd = {.fd = p.sig_fd, .events = POLLIN};
+		poll(&pfd, 1, 100);
+		running = on_signals(&p);
+	}
+	log_info("stopping: letting the requests in flight finish");
+	close(p.listen_fd);
+	stop_all(&p);
+	if (p.unix_path[0])
+		unlink(p.unix_path);
+	log_info("stopped");
+	return 0;
+}

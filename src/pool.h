@@ -1,0 +1,25 @@
+/* pool.h -- the supervisor: a listening socket and N worker processes.
+ *
+ * The supervisor opens the FastCGI socket (or takes the one handed over on
+ * fd 0, the spawn-fcgi and systemd convention), forks the workers and then
+ * only watches: a worker that dies is replaced at once; SIGTERM or SIGINT
+ * stops the workers gracefully, removes the socket and returns 0; SIGHUP
+ * re-reads the settings and replaces the workers one at a time, each new one
+ * started before an old one is asked to stop, so the socket never goes
+ * unserved. */
+#ifndef FZ_POOL_H
+#define FZ_POOL_H
+
+struct settings;
+
+struct pool_options {
+	const char *listen;   /* "unix:/path", "/path", or "host:port" */
+	long workers;         /* 0: twice the core count */
+	const char *env_path; /* the .env re-read on SIGHUP */
+};
+
+/* Serves until SIGTERM/SIGINT; returns the process exit status. settings is
+ * replaced in place on SIGHUP when the new settings are valid. */
+int pool_run(const struct pool_options *opt, struct settings *settings);
+
+#endif

@@ -1,0 +1,75 @@
+/* router.c -- the route table, and matching a request against it.
+ *
+ * Paths are matched with one trailing slash ignored, so "/users" and "/users/"
+ * (and "/users/1/") reach the same handler directly where FastAPI would answer
+ * a 307 redirect. A "*" segment matches one non-empty path segment, FastAPI's
+ * "{user_id}". A known path with another method gets 405 and an Allow header
+ * listing every method of that path. */
+#include <string.h>
+
+#include "app.h"
+#include "routes/routes.h"
+
+struct route {
+	const char *method;
+	const char *pattern;
+	handler_fn *handler;
+};
+
+static const struct route routes[] = {
+	{"GET", "/", app_root},
+	{"GET", "/exercicio-html", app_exercicio_html},
+};
+
+/* Length of path without one trailing slash (the root keeps its slash). */
+static size_t path_len_trimmed(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 1 && path[n - 1] == '/' ? n - 1 : n;
+}
+
+/* Whether path[0..n) matches pattern; fills the "*" segment into c. */
+static bool route_matches(const char *pattern, const char *path, size_t n, struct ctx *c)
+{
+	const char *star = strchr(pattern, '*');
+	if (!star)
+		return strlen(pattern) == n && memcmp(pattern, path, n) == 0;
+	size_t prefix = (size_t)(star - pattern);
+	if (n <= prefix || memcmp(pattern, path, prefix) != 0)
+		return false;
+	const char *seg = path + prefix;
+	size_t seg_len = n - prefix;
+	if (memchr(seg, '/', seg_len))
+		return false;
+	c->path_arg = seg;
+	c->path_arg_len = seg_len;
+	return true;
+}
+
+static void answer_not_allowed(struct response *res, const char *allow)
+{
+	http_error(res, 405, "Method Not Allowed");
+	http_header(res, "Allow", allow);
+}
+
+void router_dispatch(struct app *app, const struct request *req, struct response *res)
+{
+	struct ctx c = {.app = app, .req = req, .res = res};
+	size_t n = path_len_trimmed(req->path);
+	char allow[64] = "";
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		if (!route_matches(routes[i].pattern, req->path, n, &c))
+			continue;
+		if (strcmp(routes[i].method, req->method) == 0) {
+			routes[i].handler(&c);
+			return;
+		}
+		if (allow[0])
+			strcat(allow, ", ");
+		strcat(allow, routes[i].method);
+	}
+	if (allow[0])
+		answer_not_allowed(res, allow);
+	else
+		http_error(res, 404, "Not Found");
+}

@@ -1,0 +1,170 @@
+/* settings.c -- environment first, then .env (see settings.h). */
+#include "settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The keys we read, and where each one's raw text is kept while loading. */
+enum { K_DATABASE_URL, K_SECRET_KEY, K_ALGORITHM, K_EXPIRE, K_WORKERS, K_COUNT };
+static const char *const setting_names[K_COUNT] = {
+	"DATABASE_URL", "SECRET_KEY", "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES", "WORKERS",
+};
+
+struct raw_settings {
+	char value[K_COUNT][SETTINGS_TEXT_MAX];
+	int found[K_COUNT];
+};
+
+static int key_index(const char *key, size_t n)
+{
+	for (int i = 0; i < K_COUNT; i++)
+		if (strlen(setting_names[i]) == n && memcmp(setting_names[i], key, n) == 0)
+			return i;
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* A .env value: quoted ('...' or "..."), or bare up to an inline " #" comment. */
+static char *unquote(char *v)
+{
+	size_t n = strlen(v);
+	if (n >= 2 && (v[0] == '"' || v[0] == '\'')) {
+		char *close = strchr(v + 1, v[0]);
+		if (close) {
+			*close = '\0';
+			return v + 1;
+		}
+	}
+	char *comment = strstr(v, " #");
+	if (comment)
+		*comment = '\0';
+	return trim(v);
+}
+
+static void read_env_line(struct raw_settings *raw, char *line)
+{
+	char *s = trim(line);
+	if (*s == '#' || *s == '\0')
+		return;
+	if (strncmp(s, "export ", 7) == 0)
+		s = trim(s + 7);
+	char *eq = strchr(s, '=');
+	if (!eq)
+		return;
+	*eq = '\0';
+	char *key = trim(s);
+	int k = key_index(key, strlen(key));
+	if (k < 0 || raw->found[k])
+		return;
+	snprintf(raw->value[k], SETTINGS_TEXT_MAX, "%s", unquote(trim(eq + 1)));
+	raw->found[k] = 1;
+}
+
+static void read_env_file(struct raw_settings *raw, const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	char line[SETTINGS_TEXT_MAX + 64];
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f))
+		read_env_line(raw, line);
+	fclose(f);
+}
+
+static void read_environment(struct raw_settings *raw)
+{
+	for (int k = 0; k < K_COUNT; k++) {
+		const char *v = getenv(setting_names[k]);
+		if (v && strlen(v) < SETTINGS_TEXT_MAX) {
+			snprintf(raw->value[k], SETTINGS_TEXT_MAX, "%s", v);
+			raw->found[k] = 1;
+		}
+	}
+}
+
+int settings_database_path(const char *url, char *path, size_t pathsz)
+{
+	static const char *const prefixes[] = {"sqlite:///", "sqlite+aiosqlite:///",
+					       "sqlite+pysqlite:///"};
+	for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(url, prefixes[i], n) != 0)
+			continue;
+		const char *p = url + n;
+		/* ":memory:" would give each worker its own empty database. */
+		if (*p == '\0' || strchr(p, '?') || strcmp(p, ":memory:") == 0)
+			return -1;
+		return snprintf(path, pathsz, "%s", p) < (int)pathsz ? 0 : -1;
+	}
+	return -1;
+}
+
+static int parse_long(const char *text, long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || end == text || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int fail(char *err, size_t errsz, const char *name, const char *why)
+{
+	snprintf(err, errsz, "setting %s %s", name, why);
+	return -1;
+}
+
+static int check_algorithm(const char *a)
+{
+	return strcmp(a, "HS256") == 0 || strcmp(a, "HS384") == 0 || strcmp(a, "HS512") == 0 ? 0 : -1;
+}
+
+int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
+{
+	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30",
+						      "0"};
+	struct raw_settings *raw = calloc(1, sizeof *raw);
+	int rc = -1;
+	if (!raw)
+		return fail(err, errsz, "storage", "could not be allocated");
+	read_environment(raw);
+	read_env_file(raw, env_path);
+	for (int k = 0; k < K_COUNT; k++)
+		if (!raw->found[k] && defaults[k])
+			snprintf(raw->value[k], SETTINGS_TEXT_MAX, "%s", defaults[k]);
+	memset(s, 0, sizeof *s);
+	if (!(flags & SETTINGS_SECRET_OPTIONAL) && raw->value[K_SECRET_KEY][0] == '\0')
+		fail(err, errsz, "SECRET_KEY", "is missing: set it in the environment or in .env");
+	else if (settings_database_path(raw->value[K_DATABASE_URL], s->database_path,
+					sizeof s->database_path))
+		fail(err, errsz, "DATABASE_URL", "is not a SQLite URL such as sqlite:///database.db");
+	else if (check_algorithm(raw->value[K_ALGORITHM]))
+		fail(err, errsz, "ALGORITHM", "must be HS256, HS384 or HS512");
+	else if (parse_long(raw->value[K_EXPIRE], 1, 525600 * 10, &s->expire_minutes))
+		fail(err, errsz, "ACCESS_TOKEN_EXPIRE_MINUTES", "must be a whole number of minutes, at least 1");
+	else if (parse_long(raw->value[K_WORKERS], 0, 1024, &s->workers))
+		fail(err, errsz, "WORKERS", "must be a whole number from 1 to 1024");
+	else
+		rc = 0;
+	if (rc == 0) {
+		snprintf(s->secret_key, sizeof s->secret_key, "%s", raw->value[K_SECRET_KEY]);
+		memcpy(s->algorithm, raw->value[K_ALGORITHM], 6); /* checked: HS256/384/512 */
+	}
+	explicit_bzero(raw, sizeof *raw); /* it held the secret */
+	free(raw);
+	return rc;
+}

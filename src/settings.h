@@ -1,0 +1,33 @@
+/* settings.h -- the service's settings, from the environment and then .env.
+ *
+ * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
+ * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS and LOGIN_RATE_LIMIT. A value in the
+ * environment wins over the same key in .env. Every value is checked here, at
+ * start (and on SIGHUP), so that a bad setting never surfaces on a request. */
+#ifndef FZ_SETTINGS_H
+#define FZ_SETTINGS_H
+
+#include <stddef.h>
+
+enum { SETTINGS_TEXT_MAX = 4096 };
+
+struct settings {
+	char database_path[SETTINGS_TEXT_MAX]; /* a file path, from DATABASE_URL */
+	char secret_key[SETTINGS_TEXT_MAX];
+	char algorithm[8];                     /* HS256, HS384 or HS512 */
+	long expire_minutes;                   /* ACCESS_TOKEN_EXPIRE_MINUTES */
+	long workers;                          /* WORKERS; 0 = twice the core count */
+};
+
+/* Loads the settings from the environment and from the file env_path (which
+ * may be absent). Returns 0, or -1 with a message naming the faulty setting in
+ * err[0..errsz). SETTINGS_SECRET_OPTIONAL is for commands that sign nothing
+ * (migrate). */
+enum { SETTINGS_SECRET_REQUIRED = 0, SETTINGS_SECRET_OPTIONAL = 1 };
+int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz);
+
+/* The file path in a DATABASE_URL ("sqlite:///rel", "sqlite:////abs",
+ * "sqlite+aiosqlite:///..."); 0, or -1 when it is not a SQLite URL. */
+int settings_database_path(const char *url, char *path, size_t pathsz);
+
+#endif

@@ -1,0 +1,68 @@
+/* store.h -- the data operations the handlers need, and nothing else.
+ *
+ * Handlers hold no SQL: they call these functions, which a storage backend
+ * implements (store_sqlite.c today). One struct store per worker, opened after
+ * fork; its statements are prepared once and reused.
+ *
+ * Strings in a struct user point into the store's own memory and stay valid
+ * until the next call on the same store. The password hash is only read by
+ * store_user_by_email (for login); no other call returns it. */
+#ifndef FZ_STORE_H
+#define FZ_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOT_FOUND,
+	STORE_USERNAME_TAKEN,
+	STORE_EMAIL_TAKEN,
+	STORE_BUSY,  /* locked past the busy timeout: answer 503 */
+	STORE_ERROR, /* anything else: answer 500, the cause is in store_last_error() */
+};
+
+struct user {
+	int64_t id;
+	const char *username;
+	const char *email;
+	const char *password_hash; /* NULL unless asked for */
+};
+
+struct user_fields {
+	const char *username;
+	size_t username_len;
+	const char *email;
+	size_t email_len;
+	const char *password_hash;
+};
+
+/* Opens the database at path. NULL with err filled on failure. */
+struct store *store_open(const char *path, char *err, size_t errsz);
+void store_close(struct store *s);
+/* The storage's own description of the last failure, for the log. */
+const char *store_last_error(const struct store *s);
+/* STORE_OK when the database answers a query. */
+enum store_status store_ping(struct store *s);
+
+enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out);
+/* The user with this email, password hash included (for login). */
+enum store_status store_user_by_email(struct store *s, const char *email, size_t len,
+				      struct user *out);
+
+/* Calls each(user, arg) for the users ordered by id, from offset, at most limit. */
+typedef void store_user_fn(const struct user *u, void *arg);
+enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit,
+				  store_user_fn *each, void *arg);
+
+/* Inserts a user; the UNIQUE constraints decide races. STORE_USERNAME_TAKEN is
+ * reported before STORE_EMAIL_TAKEN when both are taken. */
+enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id);
+/* Rewrites a user's three fields; STORE_USERNAME_TAKEN or STORE_EMAIL_TAKEN
+ * when another user holds one of them, STORE_NOT_FOUND when id is gone. */
+enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in);
+enum store_status store_user_delete(struct store *s, int64_t id);
+
+#endif

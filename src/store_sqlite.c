@@ -1,0 +1,250 @@
+/* store_sqlite.c -- store.h on SQLite.
+ *
+ * Every statement is prepared once when the store opens and reset after each
+ * use, and every value is bound, never spliced into SQL. Writes are single
+ * statements, so each is its own transaction; the UNIQUE constraints decide
+ * which of two racing writes wins, and the loser learns which field clashed
+ * by a follow-up lookup (SQLite names only the first constraint it checks, in
+ * index order, which is email before username in the course's table). */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "store.h"
+
+enum stmt_id {
+	ST_PING,
+	ST_BY_ID,
+	ST_BY_EMAIL,
+	ST_LIST,
+	ST_CREATE,
+	ST_UPDATE,
+	ST_DELETE,
+	ST_USERNAME_USED,
+	ST_EMAIL_USED,
+	ST_COUNT,
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
+	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
+	[ST_BY_EMAIL] = "SELECT id, username, email, password FROM users WHERE email = ?",
+	[ST_LIST] = "SELECT id, username, email FROM users ORDER BY id LIMIT ? OFFSET ?",
+	[ST_CREATE] = "INSERT INTO users (username, email, password) VALUES (?, ?, ?)",
+	[ST_UPDATE] = "UPDATE users SET username = ?, email = ?, password = ? WHERE id = ?",
+	[ST_DELETE] = "DELETE FROM users WHERE id = ?",
+	[ST_USERNAME_USED] = "SELECT 1 FROM users WHERE username = ? AND id != ?",
+	[ST_EMAIL_USED] = "SELECT 1 FROM users WHERE email = ? AND id != ?",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+	struct buf strings; /* the current struct user's text */
+	char error[256];
+};
+
+struct store *store_open(const char *path, char *err, size_t errsz)
+{
+	struct store *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	buf_init(&s->strings);
+	if (!(s->db = db_open(path, err, errsz))) {
+		free(s);
+		return NULL;
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+				       NULL) != SQLITE_OK) {
+			snprintf(err, errsz, "%s: %s (has `fast_zero migrate` run?)", path,
+				 sqlite3_errmsg(s->db));
+			store_close(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	buf_free(&s->strings);
+	free(s);
+}
+
+const char *store_last_error(const struct store *s)
+{
+	return s->error;
+}
+
+/* Maps a SQLite result code to a store status, noting the cause. */
+static enum store_status status_of(struct store *s, int rc)
+{
+	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return STORE_OK;
+	snprintf(s->error, sizeof s->error, "sqlite: %s (%d)", sqlite3_errmsg(s->db), rc);
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return STORE_BUSY;
+	return STORE_ERROR;
+}
+
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->stmt[id];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+/* Copies the current row's user into out; its text lives in s->strings. */
+static void read_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
+{
+	size_t at[3];
+	int cols = with_hash ? 3 : 2;
+	buf_reset(&s->strings);
+	for (int i = 0; i < cols; i++) {
+		at[i] = s->strings.len;
+		buf_add(&s->strings, sqlite3_column_blob(st, i + 1), (size_t)sqlite3_column_bytes(st, i + 1));
+		buf_addc(&s->strings, '\0');
+	}
+	const char *base = buf_ok(&s->strings) ? s->strings.data : "\0\0\0";
+	out->id = sqlite3_column_int64(st, 0);
+	out->username = buf_ok(&s->strings) ? base + at[0] : "";
+	out->email = buf_ok(&s->strings) ? base + at[1] : "";
+	out->password_hash = with_hash && buf_ok(&s->strings) ? base + at[2] : NULL;
+}
+
+static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
+{
+	int rc = sqlite3_step(st);
+	enum store_status status = STORE_NOT_FOUND;
+	if (rc == SQLITE_ROW) {
+		read_user(s, st, out, with_hash);
+		status = buf_ok(&s->strings) ? STORE_OK : STORE_ERROR;
+	} else if (rc != SQLITE_DONE) {
+		status = status_of(s, rc);
+	}
+	sqlite3_reset(st);
+	return status;
+}
+
+enum store_status store_ping(struct store *s)
+{
+	sqlite3_stmt *st = stmt(s, ST_PING);
+	enum store_status status = status_of(s, sqlite3_step(st));
+	sqlite3_reset(st);
+	return status;
+}
+
+enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_BY_ID);
+	sqlite3_bind_int64(st, 1, id);
+	return fetch_user(s, st, out, 0);
+}
+
+enum store_status store_user_by_email(struct store *s, const char *email, size_t len,
+				      struct user *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_BY_EMAIL);
+	sqlite3_bind_text(st, 1, email, (int)len, SQLITE_STATIC);
+	return fetch_user(s, st, out, 1);
+}
+
+enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit,
+				  store_user_fn *each, void *arg)
+{
+	sqlite3_stmt *st = stmt(s, ST_LIST);
+	struct user u;
+	int rc;
+	sqlite3_bind_int64(st, 1, limit);
+	sqlite3_bind_int64(st, 2, offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		u.id = sqlite3_column_int64(st, 0);
+		u.username = (const char *)sqlite3_column_text(st, 1);
+		u.email = (const char *)sqlite3_column_text(st, 2);
+		u.password_hash = NULL;
+		each(&u, arg);
+	}
+	enum store_status status = status_of(s, rc);
+	sqlite3_reset(st);
+	return status;
+}
+
+/* Whether another user than id already holds value in the statement's column. */
+static int value_used(struct store *s, enum stmt_id which, const char *v, size_t n, int64_t id)
+{
+	sqlite3_stmt *st = stmt(s, which);
+	sqlite3_bind_text(st, 1, v, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	int used = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return used;
+}
+
+/* After a UNIQUE failure: which field clashed, username first. */
+static enum store_status which_taken(struct store *s, const struct user_fields *in, int64_t id)
+{
+	if (value_used(s, ST_USERNAME_USED, in->username, in->username_len, id))
+		return STORE_USERNAME_TAKEN;
+	return STORE_EMAIL_TAKEN;
+}
+
+static void bind_fields(sqlite3_stmt *st, const struct user_fields *in)
+{
+	sqlite3_bind_text(st, 1, in->username, (int)in->username_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, in->email, (int)in->email_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, in->password_hash, -1, SQLITE_STATIC);
+}
+
+static enum store_status write_user(struct store *s, sqlite3_stmt *st, const struct user_fields *in,
+				    int64_t id)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return which_taken(s, in, id);
+	return status_of(s, rc);
+}
+
+enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
+{
+	sqlite3_stmt *st = stmt(s, ST_CREATE);
+	bind_fields(st, in);
+	enum store_status status = write_user(s, st, in, 0);
+	if (status == STORE_OK)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return status;
+}
+
+enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in)
+{
+	sqlite3_stmt *st = stmt(s, ST_UPDATE);
+	bind_fields(st, in);
+	sqlite3_bind_int64(st, 4, id);
+	enum store_status status = write_user(s, st, in, id);
+	if (status == STORE_OK && sqlite3_changes(s->db) == 0)
+		return STORE_NOT_FOUND;
+	return status;
+}
+
+enum store_status store_user_delete(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = stmt(s, ST_DELETE);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && sqlite3_changes(s->db) == 0)
+		return STORE_NOT_FOUND;
+	return status_of(s, rc);
+}

@@ -1,0 +1,177 @@
+/* worker.c -- the worker's loop (see worker.h). */
+#include "worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "fcgi.h"
+#include "http.h"
+#include "log.h"
+#include "settings.h"
+#include "store.h"
+
+/* Connections kept open at nginx's request beyond this are closed after use. */
+#define KEPT_MAX 8
+#define IO_TIMEOUT_S 30
+
+struct worker {
+	struct app app;
+	struct fcgi_request fr;
+	struct request req;
+	struct response res;
+	struct buf head;
+	int kept[KEPT_MAX];
+	int nkept;
+};
+
+static int signal_fd(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* True when a stop signal (TERM or INT) is waiting; HUP is the supervisor's. */
+static bool stop_requested(int sfd)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+	while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			stop = true;
+	return stop;
+}
+
+static void set_timeouts(int fd)
+{
+	struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+static void answer(struct worker *w)
+{
+	response_reset(&w->res);
+	buf_reset(&w->head);
+	http_request_from(&w->req, &w->fr);
+	if (w->fr.too_large)
+		http_error(&w->res, 413, "Request Entity Too Large");
+	else
+		router_dispatch(&w->app, &w->req, &w->res);
+	if (!buf_ok(&w->res.body) || !buf_ok(&w->res.headers)) {
+		response_reset(&w->res);
+		http_error(&w->res, 500, "Internal Server Error");
+		log_error("request %s: out of memory building the answer", w->req.request_id);
+	}
+	http_write_head(&w->res, &w->req, &w->head);
+}
+
+/* Serves one request on fd; true when the connection stays open for more. */
+static bool serve_one(struct worker *w, int fd)
+{
+	int got = fcgi_read_request(fd, &w->fr);
+	if (got <= 0)
+		return false;
+	answer(w);
+	if (fcgi_write_response(fd, &w->fr, &w->head, &w->res.body))
+		return false;
+	return w->fr.keep_conn;
+}
+
+static void keep_or_close(struct worker *w, int fd, bool keep)
+{
+	if (keep && w->nkept < KEPT_MAX)
+		w->kept[w->nkept++] = fd;
+	else
+		close(fd);
+}
+
+static void accept_one(struct worker *w, int listen_fd)
+{
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_error("accept: %s", strerror(errno));
+		return;
+	}
+	set_timeouts(fd);
+	keep_or_close(w, fd, serve_one(w, fd));
+}
+
+/* Serves the kept connections that poll found readable; drops closed ones. */
+static void serve_kept(struct worker *w, const struct pollfd *pfd)
+{
+	int n = w->nkept;
+	int fds[KEPT_MAX];
+	memcpy(fds, w->kept, sizeof fds);
+	w->nkept = 0;
+	for (int i = 0; i < n; i++) {
+		if (pfd[i].revents)
+			keep_or_close(w, fds[i], serve_one(w, fds[i]));
+		else
+			w->kept[w->nkept++] = fds[i];
+	}
+}
+
+static void worker_loop(struct worker *w, int listen_fd, int sfd)
+{
+	struct pollfd pfd[2 + KEPT_MAX];
+	for (;;) {
+		pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
+		for (int i = 0; i < w->nkept; i++)
+			pfd[2 + i] = (struct pollfd){.fd = w->kept[i], .events = POLLIN};
+		if (poll(pfd, (nfds_t)(2 + w->nkept), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("poll: %s", strerror(errno));
+			return;
+		}
+		if (pfd[0].revents && stop_requested(sfd))
+			return;
+		serve_kept(w, pfd + 2);
+		if (pfd[1].revents)
+			accept_one(w, listen_fd);
+	}
+}
+
+static void worker_free(struct worker *w)
+{
+	for (int i = 0; i < w->nkept; i++)
+		close(w->kept[i]);
+	store_close(w->app.store);
+	fcgi_request_free(&w->fr);
+	response_free(&w->res);
+	buf_free(&w->head);
+}
+
+int worker_run(int listen_fd, const struct settings *settings)
+{
+	struct worker w = {.app.settings = settings};
+	char err[512] = "out of memory";
+	int sfd = signal_fd();
+	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a supervisor killed outright */
+	response_init(&w.res);
+	buf_init(&w.head);
+	if (sfd < 0 || fcgi_request_init(&w.fr) || !(w.app.store = store_open(settings->database_path, err, sizeof err))) {
+		log_error("worker cannot start: %s", sfd < 0 ? strerror(errno) : err);
+		worker_free(&w);
+		return 1;
+	}
+	worker_loop(&w, listen_fd, sfd);
+	worker_free(&w);
+	close(sfd);
+	return 0;
+}

@@ -1,0 +1,201 @@
+#!/bin/bash
+# test_process.sh -- the process model and start-up: settings, migrations,
+# worker replacement, graceful stop, reload under load, fd 0 hand-over.
+SUITE_NAME=process
+. "$(dirname "$0")/../lib/stack.sh"
+
+oneTimeSetUp() { stack_start; }
+oneTimeTearDown() { stack_stop; }
+
+# Runs fast_zero with arguments in a fresh folder, settings from the caller's env.
+in_empty_dir() {
+	local d
+	d=$(mktemp -d)
+	(cd "$d" && "$FZ_BIN" "$@")
+	local rc=$?
+	rm -rf "$d"
+	return $rc
+}
+
+test_processes_are_named_fast_zero() {
+	assertEquals "fast_zero" "$(ps -o comm= -p "$FZ_PID")"
+	for p in $(worker_pids); do
+		assertEquals "fast_zero" "$(ps -o comm= -p "$p")"
+	done
+	assertEquals 4 "$(worker_pids | wc -l)"
+}
+
+test_killed_worker_is_replaced_within_a_second() {
+	local before victim after
+	before=$(worker_pids)
+	victim=$(echo "$before" | head -1)
+	kill -KILL "$victim"
+	sleep 1
+	after=$(worker_pids)
+	assertEquals 4 "$(echo "$after" | wc -l)"
+	assertFalse "the killed worker is gone" "echo '$after' | grep -qx '$victim'"
+	for _ in 1 2 3 4 5 6 7 8; do
+		http GET /
+		assertHttp 200 '{"message":"Olá Mundo!"}'
+	done
+}
+
+test_sighup_under_load_fails_no_request() {
+	local before after codes
+	before=$(worker_pids)
+	seq 1 400 | xargs -P 6 -I{} curl -s -o /dev/null -w '%{http_code}\n' "$BASE_URL/" >"$STACK_DIR/codes" &
+	local load=$!
+	sleep 0.2
+	kill -HUP "$FZ_PID"
+	sleep 0.3
+	kill -HUP "$FZ_PID"
+	wait "$load"
+	codes=$(sort "$STACK_DIR/codes" | uniq -c | awk '{print $2 "x" $1}')
+	assertEquals "every answer is 200" "200x400" "$codes"
+	sleep 1.5
+	after=$(worker_pids)
+	assertEquals 4 "$(echo "$after" | wc -l)"
+	assertEquals "every worker was replaced" "" "$(comm -12 <(echo "$before") <(echo "$after"))"
+}
+
+test_sighup_with_bad_settings_keeps_serving() {
+	local before
+	before=$(worker_pids)
+	echo "ALGORITHM=RS256" >"$STACK_DIR/.env"
+	kill -HUP "$FZ_PID"
+	sleep 0.5
+	rm -f "$STACK_DIR/.env"
+	assertEquals "the workers were kept" "$before" "$(worker_pids)"
+	assertTrue "the refusal is logged" "grep -q 'reload refused.*ALGORITHM' '$STACK_DIR/log'"
+	http GET /
+	assertEquals 200 "$STATUS"
+}
+
+test_sigterm_stops_everything_and_removes_the_socket() {
+	local d pid workers
+	d=$(mktemp -d)
+	(cd "$d" && SECRET_KEY=k DATABASE_URL="sqlite:///$d/db" "$FZ_BIN" migrate --migrations "$ROOT/migrations" >/dev/null)
+	(cd "$d" && exec env SECRET_KEY=k DATABASE_URL="sqlite:///$d/db" "$FZ_BIN" serve --workers 3 \
+		--listen "unix:$d/s.sock" --migrations "$ROOT/migrations" 2>"$d/log") &
+	pid=$!
+	for _ in $(seq 1 100); do [ -S "$d/s.sock" ] && [ "$(pgrep -P $pid | wc -l)" = 3 ] && break; sleep 0.05; done
+	workers=$(pgrep -P "$pid")
+	assertEquals 3 "$(echo "$workers" | wc -l)"
+	kill -TERM "$pid"
+	wait "$pid"
+	assertEquals "exit status" 0 $?
+	for w in $workers; do
+		assertFalse "worker $w is gone" "kill -0 $w 2>/dev/null"
+	done
+	assertFalse "the socket is removed" "[ -e '$d/s.sock' ]"
+	rm -rf "$d"
+}
+
+test_stale_socket_does_not_stop_the_next_start() {
+	local workers
+	workers=$(worker_pids)
+	kill -KILL "$FZ_PID" $workers
+	wait "$FZ_PID" 2>/dev/null
+	sleep 0.2
+	assertTrue "the killed run left its socket" "[ -S '$SOCKET' ]"
+	stack_serve
+	stack_wait
+	http GET /
+	assertHttp 200 '{"message":"Olá Mundo!"}'
+}
+
+test_runs_on_a_socket_handed_over_on_fd0() {
+	kill -TERM "$FZ_PID"
+	wait "$FZ_PID" 2>/dev/null
+	(cd "$STACK_DIR" && exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" \
+		spawn-fcgi -n -s "$SOCKET" -- "$FZ_BIN" serve --workers 2 --migrations "$ROOT/migrations") \
+		>>"$STACK_DIR/log" 2>&1 &
+	FZ_PID=$!
+	stack_wait
+	http GET /
+	assertHttp 200 '{"message":"Olá Mundo!"}'
+	assertEquals 2 "$(worker_pids | wc -l)"
+	kill -TERM "$FZ_PID"
+	wait "$FZ_PID" 2>/dev/null
+	rm -f "$SOCKET"
+	stack_serve
+	stack_wait
+}
+
+test_missing_secret_key_stops_the_start() {
+	local out
+	out=$(unset SECRET_KEY; DATABASE_URL=sqlite:///x.db in_empty_dir serve 2>&1)
+	assertEquals "exit status" 1 $?
+	assertEquals "fast_zero: setting SECRET_KEY is missing: set it in the environment or in .env" "$out"
+}
+
+test_secret_key_from_dot_env_is_read() {
+	local d out
+	d=$(mktemp -d)
+	printf '# comment\nSECRET_KEY="from-dot-env"\nALGORITHM=HS512\n' >"$d/.env"
+	out=$(cd "$d" && env -u SECRET_KEY DATABASE_URL=sqlite:///db ALGORITHM=HS999 "$FZ_BIN" migrate --migrations "$ROOT/migrations" 2>&1)
+	assertEquals "the environment wins over .env" "fast_zero: setting ALGORITHM must be HS256, HS384 or HS512" "$out"
+	out=$(cd "$d" && env -u SECRET_KEY -u ALGORITHM DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$ROOT/migrations" 2>&1)
+	assertEquals "fast_zero: db: 1 migration applied" "$out"
+	rm -rf "$d"
+}
+
+test_malformed_settings_are_named() {
+	local out
+	out=$(SECRET_KEY=k DATABASE_URL=postgresql://x/y in_empty_dir serve 2>&1)
+	assertEquals "fast_zero: setting DATABASE_URL is not a SQLite URL such as sqlite:///database.db" "$out"
+	out=$(SECRET_KEY=k ACCESS_TOKEN_EXPIRE_MINUTES=soon in_empty_dir serve 2>&1)
+	assertEquals "fast_zero: setting ACCESS_TOKEN_EXPIRE_MINUTES must be a whole number of minutes, at least 1" "$out"
+	out=$(SECRET_KEY=k WORKERS=-2 in_empty_dir serve 2>&1)
+	assertEquals "fast_zero: setting WORKERS must be a whole number from 1 to 1024" "$out"
+}
+
+test_unmigrated_database_stops_the_start() {
+	local out
+	out=$(SECRET_KEY=k DATABASE_URL=sqlite:///fresh.db in_empty_dir serve --migrations "$ROOT/migrations" 2>&1)
+	assertEquals 1 $?
+	assertEquals "fast_zero: database fresh.db has 1 pending migration: run fast_zero migrate" "$out"
+}
+
+test_migrate_is_idempotent() {
+	local d out
+	d=$(mktemp -d)
+	out=$(cd "$d" && SECRET_KEY= DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$ROOT/migrations")
+	assertEquals "fast_zero: db: 1 migration applied" "$out"
+	local schema_before
+	schema_before=$(sqlite3 "$d/db" .schema)
+	out=$(cd "$d" && DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$ROOT/migrations")
+	assertEquals "fast_zero: db: 0 migrations applied" "$out"
+	assertEquals "$schema_before" "$(sqlite3 "$d/db" .schema)"
+	assertEquals 1 "$(sqlite3 "$d/db" 'select count(*) from schema_migrations')"
+	assertEquals "0600" "$(stat -c %a "$d/db" | xargs printf '%04d')"
+	rm -rf "$d"
+}
+
+test_migrate_adopts_an_alembic_database() {
+	local d out
+	d=$(mktemp -d)
+	sqlite3 "$d/database.db" <<'SQL'
+CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+INSERT INTO alembic_version VALUES ('74f39286e2f6');
+CREATE TABLE users (id INTEGER NOT NULL, username VARCHAR NOT NULL, password VARCHAR NOT NULL, email VARCHAR NOT NULL, created_at DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, PRIMARY KEY (id), UNIQUE (email), UNIQUE (username));
+INSERT INTO users (username, password, email) VALUES ('alice', 'x', 'alice@example.com');
+SQL
+	out=$(cd "$d" && DATABASE_URL=sqlite+aiosqlite:///database.db "$FZ_BIN" migrate --migrations "$ROOT/migrations")
+	assertEquals "fast_zero: database.db: 0 migrations applied" "$out"
+	assertEquals 1 "$(sqlite3 "$d/database.db" 'select count(*) from schema_migrations where version = 1')"
+	assertEquals "alice" "$(sqlite3 "$d/database.db" 'select username from users')"
+	rm -rf "$d"
+}
+
+test_version_and_help() {
+	assertEquals "fast_zero 0.1.0" "$("$FZ_BIN" version)"
+	assertContains "$("$FZ_BIN" --help)" "SECRET_KEY"
+	assertContains "$("$FZ_BIN" help serve)" "--workers N"
+	assertContains "$("$FZ_BIN" help migrate)" "Alembic"
+	"$FZ_BIN" frobnicate 2>/dev/null
+	assertEquals 2 $?
+}
+
+. "$(dirname "$0")/../lib/report.sh"
+. shunit2

@@ -1,0 +1,95 @@
+# tests/lib/stack.sh -- a real stack for the API suites: the worker pool on a
+# unix socket and nginx on a free port, with a fresh database in a temporary
+# folder. Sourced by the suites; FZ_BIN names the binary under test.
+#
+#   stack_start [VAR=value ...]   settings for this stack (SECRET_KEY has a default)
+#   stack_stop                    SIGTERM both halves, wait, remove the folder
+#   http METHOD PATH [curl args]  sets STATUS, BODY and HEADERS (a file)
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FZ_BIN=${FZ_BIN:-$ROOT/fast_zero}
+case $FZ_BIN in /*) ;; *) FZ_BIN=$ROOT/$FZ_BIN ;; esac
+
+free_port() {
+	local p
+	for _ in $(seq 1 100); do
+		p=$((20000 + RANDOM % 40000))
+		(echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# Waits until the stack answers GET / (at most 10 s).
+stack_wait() {
+	for _ in $(seq 1 200); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/")" = 200 ] && return 0
+		sleep 0.05
+	done
+	echo "stack did not come up; log:" >&2
+	cat "$STACK_DIR/log" >&2
+	return 1
+}
+
+stack_start() {
+	STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_test.XXXXXX")
+	PORT=$(free_port)
+	BASE_URL=http://127.0.0.1:$PORT
+	DB=$STACK_DIR/test.db
+	SOCKET=$STACK_DIR/fz.sock
+	(
+		cd "$STACK_DIR" || exit 1
+		env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
+			"$FZ_BIN" migrate --migrations "$ROOT/migrations" >>"$STACK_DIR/log" 2>&1
+	) || { cat "$STACK_DIR/log" >&2; return 1; }
+	ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" >"$STACK_DIR/nginx.conf"
+	stack_serve "$@"
+	nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
+	NGINX_PID=$!
+	stack_wait
+}
+
+# Starts (or restarts) the pool alone, on the same socket and database.
+stack_serve() {
+	(
+		cd "$STACK_DIR" || exit 1
+		exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
+			"$FZ_BIN" serve --listen "unix:$SOCKET" --migrations "$ROOT/migrations"
+	) >>"$STACK_DIR/log" 2>&1 &
+	FZ_PID=$!
+	STACK_ENV=("$@")
+}
+
+stack_stop() {
+	kill -TERM "$FZ_PID" "$NGINX_PID" 2>/dev/null
+	wait "$FZ_PID" "$NGINX_PID" 2>/dev/null
+	if grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\)\|runtime error:" "$STACK_DIR/log" 2>/dev/null; then
+		echo "sanitizer report in the stack's log:" >&2
+		grep -A30 "ERROR: \(AddressSanitizer\|LeakSanitizer\)\|runtime error:" "$STACK_DIR/log" >&2
+		SANITIZER_FAILED=1
+	fi
+	rm -rf "$STACK_DIR"
+}
+
+# The worker pids of the pool, one per line, sorted.
+worker_pids() {
+	pgrep -P "$FZ_PID" | sort
+}
+
+http() {
+	local method=$1 path=$2
+	shift 2
+	HEADERS=$STACK_DIR/last_headers
+	BODY=$(curl -s -X "$method" -D "$HEADERS" -o - -w '\n%{http_code}' "$@" "$BASE_URL$path")
+	STATUS=${BODY##*$'\n'}
+	BODY=${BODY%$'\n'*}
+}
+
+# The value of header $1 in the last answer (case-insensitive name).
+header() {
+	grep -i "^$1:" "$HEADERS" | head -1 | cut -d: -f2- | sed 's/^ //; s/\r$//'
+}
+
+assertHttp() {
+	assertEquals "status of ${2:-}" "$1" "$STATUS"
+	[ $# -ge 2 ] && assertEquals "body" "$2" "$BODY"
+}

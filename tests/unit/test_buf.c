@@ -1,0 +1,40 @@
+/* test_buf.c -- the JSON text writer matches Python's json.dumps(ensure_ascii=False). */
+#include "../../src/buf.h"
+#include "unit.h"
+
+static void test_json_str_escapes_like_python(void)
+{
+	struct buf b;
+	buf_init(&b);
+	json_add_cstr(&b, "a\"b\\c/d\n\x01\x7f Olá");
+	CHECK_STR(buf_cstr(&b), "\"a\\\"b\\\\c/d\\n\\u0001\x7f Olá\"");
+	buf_free(&b);
+}
+
+static void test_json_str_keeps_lone_surrogate_as_escape(void)
+{
+	struct buf b;
+	buf_init(&b);
+	json_add_str(&b, "x\xed\xa0\x80y", 5);
+	CHECK_STR(buf_cstr(&b), "\"x\\ud800y\"");
+	buf_free(&b);
+}
+
+static void test_buf_printf_grows(void)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	CHECK(buf_ok(&b));
+	CHECK(b.len == 3890);
+	buf_free(&b);
+}
+
+int main(void)
+{
+	RUN(test_json_str_escapes_like_python);
+	RUN(test_json_str_keeps_lone_surrogate_as_escape);
+	RUN(test_buf_printf_grows);
+	return unit_done();
+}

@@ -1,0 +1,60 @@
+/* test_settings.c -- DATABASE_URL forms and the settings' checks. */
+#include <stdlib.h>
+
+#include "../../src/settings.h"
+#include "unit.h"
+
+static void test_database_urls(void)
+{
+	char p[256];
+	CHECK(settings_database_path("sqlite:///database.db", p, sizeof p) == 0);
+	CHECK_STR(p, "database.db");
+	CHECK(settings_database_path("sqlite+aiosqlite:///database.db", p, sizeof p) == 0);
+	CHECK_STR(p, "database.db");
+	CHECK(settings_database_path("sqlite:////var/lib/fz/db", p, sizeof p) == 0);
+	CHECK_STR(p, "/var/lib/fz/db");
+	CHECK(settings_database_path("sqlite:///:memory:", p, sizeof p) == -1);
+	CHECK(settings_database_path("postgresql://u@h/db", p, sizeof p) == -1);
+	CHECK(settings_database_path("sqlite:///", p, sizeof p) == -1);
+}
+
+static void test_defaults_and_required_secret(void)
+{
+	struct settings s;
+	char err[256];
+	unsetenv("SECRET_KEY");
+	unsetenv("ALGORITHM");
+	unsetenv("DATABASE_URL");
+	unsetenv("ACCESS_TOKEN_EXPIRE_MINUTES");
+	unsetenv("WORKERS");
+	CHECK(settings_load(&s, "/nonexistent/.env", SETTINGS_SECRET_REQUIRED, err, sizeof err) == -1);
+	CHECK_STR(err, "setting SECRET_KEY is missing: set it in the environment or in .env");
+	setenv("SECRET_KEY", "s3cret", 1);
+	CHECK(settings_load(&s, "/nonexistent/.env", SETTINGS_SECRET_REQUIRED, err, sizeof err) == 0);
+	CHECK_STR(s.algorithm, "HS256");
+	CHECK_STR(s.database_path, "database.db");
+	CHECK(s.expire_minutes == 30);
+}
+
+static void test_bad_values_are_named(void)
+{
+	struct settings s;
+	char err[256];
+	setenv("SECRET_KEY", "s3cret", 1);
+	setenv("ACCESS_TOKEN_EXPIRE_MINUTES", "0", 1);
+	CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == -1);
+	CHECK(strstr(err, "ACCESS_TOKEN_EXPIRE_MINUTES") != NULL);
+	unsetenv("ACCESS_TOKEN_EXPIRE_MINUTES");
+	setenv("ALGORITHM", "none", 1);
+	CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == -1);
+	CHECK_STR(err, "setting ALGORITHM must be HS256, HS384 or HS512");
+	unsetenv("ALGORITHM");
+}
+
+int main(void)
+{
+	RUN(test_database_urls);
+	RUN(test_defaults_and_required_secret);
+	RUN(test_bad_values_are_named);
+	return unit_done();
+}
