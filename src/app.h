@@ -8,6 +8,7 @@
 #define FZ_APP_H
 
 #include "http.h"
+#include "security.h"
 
 struct settings;
 struct store;
@@ -15,6 +16,7 @@ struct store;
 struct app {
 	const struct settings *settings;
 	struct store *store;
+	struct hash_gate gate;
 };
 
 struct ctx {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "security.h"
 #include "settings.h"
 #include "worker.h"
 
@@ -36,6 +37,7 @@ struct pool {
 	struct settings *settings;
 	int listen_fd;
 	int sig_fd;
+	int hash_gate_fd;
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	long size;
 	unsigned generation;
@@ -146,7 +148,7 @@ static void spawn(struct pool *p, struct slot *s)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p->sig_fd);
-		exit(worker_run(p->listen_fd, p->settings));
+		exit(worker_run(p->listen_fd, p->hash_gate_fd, p->settings));
 	}
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
@@ -292,6 +294,8 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 		p.size = SLOTS_MAX / 2;
 	if ((p.sig_fd = signal_fd()) < 0 || (p.listen_fd = open_listener(&p)) < 0)
 		return 1;
+	if ((p.hash_gate_fd = hash_gate_create(hash_gate_cap())) < 0)
+		log_error("no password-hashing gate (%s): hashing is not capped", strerror(errno));
 	log_info("serving FastCGI on %s with %ld workers", p.unix_path[0] ? p.unix_path : opt->listen, p.size);
 	bool running = true;
 	while (running) {

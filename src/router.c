@@ -19,6 +19,13 @@ struct route {
 static const struct route routes[] = {
 	{"GET", "/", app_root},
 	{"GET", "/exercicio-html", app_exercicio_html},
+	{"POST", "/users", users_create},
+	{"GET", "/users", users_list},
+	{"GET", "/users/*", users_read},
+	{"PUT", "/users/*", users_update},
+	{"DELETE", "/users/*", users_delete},
+	{"POST", "/auth/token", auth_token},
+	{"POST", "/auth/refresh_token", auth_refresh_token},
 };
 
 /* Length of path without one trailing slash (the root keeps its slash). */

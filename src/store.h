@@ -26,8 +26,9 @@ enum store_status {
 
 struct user {
 	int64_t id;
-	const char *username;
+	const char *username; /* NUL-terminated, and may hold NULs: use the lengths */
 	const char *email;
+	size_t username_len, email_len;
 	const char *password_hash; /* NULL unless asked for */
 };
 
@@ -57,6 +58,9 @@ typedef void store_user_fn(const struct user *u, void *arg);
 enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit,
 				  store_user_fn *each, void *arg);
 
+/* Which of in's username (first) or email another user than id holds:
+ * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither. */
+enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id);
 /* Inserts a user; the UNIQUE constraints decide races. STORE_USERNAME_TAKEN is
  * reported before STORE_EMAIL_TAKEN when both are taken. */
 enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id);

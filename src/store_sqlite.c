@@ -7,6 +7,7 @@
  * by a follow-up lookup (SQLite names only the first constraint it checks, in
  * index order, which is email before username in the course's table). */
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,22 +107,30 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 	return st;
 }
 
-/* Copies the current row's user into out; its text lives in s->strings. */
-static void read_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
+/* Copies the current row's user into out; its text lives in s->strings.
+ * Columns 1.. are username, email and, with_hash, the password hash. */
+static bool read_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
 {
-	size_t at[3];
+	size_t at[3], len[3];
 	int cols = with_hash ? 3 : 2;
 	buf_reset(&s->strings);
 	for (int i = 0; i < cols; i++) {
 		at[i] = s->strings.len;
-		buf_add(&s->strings, sqlite3_column_blob(st, i + 1), (size_t)sqlite3_column_bytes(st, i + 1));
+		len[i] = (size_t)sqlite3_column_bytes(st, i + 1);
+		buf_add(&s->strings, sqlite3_column_blob(st, i + 1), len[i]);
 		buf_addc(&s->strings, '\0');
 	}
-	const char *base = buf_ok(&s->strings) ? s->strings.data : "\0\0\0";
-	out->id = sqlite3_column_int64(st, 0);
-	out->username = buf_ok(&s->strings) ? base + at[0] : "";
-	out->email = buf_ok(&s->strings) ? base + at[1] : "";
-	out->password_hash = with_hash && buf_ok(&s->strings) ? base + at[2] : NULL;
+	if (!buf_ok(&s->strings))
+		return false;
+	*out = (struct user){
+		.id = sqlite3_column_int64(st, 0),
+		.username = s->strings.data + at[0],
+		.username_len = len[0],
+		.email = s->strings.data + at[1],
+		.email_len = len[1],
+		.password_hash = with_hash ? s->strings.data + at[2] : NULL,
+	};
+	return true;
 }
 
 static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
@@ -129,8 +138,7 @@ static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct us
 	int rc = sqlite3_step(st);
 	enum store_status status = STORE_NOT_FOUND;
 	if (rc == SQLITE_ROW) {
-		read_user(s, st, out, with_hash);
-		status = buf_ok(&s->strings) ? STORE_OK : STORE_ERROR;
+		status = read_user(s, st, out, with_hash) ? STORE_OK : STORE_ERROR;
 	} else if (rc != SQLITE_DONE) {
 		status = status_of(s, rc);
 	}
@@ -172,7 +180,9 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		u.id = sqlite3_column_int64(st, 0);
 		u.username = (const char *)sqlite3_column_text(st, 1);
+		u.username_len = (size_t)sqlite3_column_bytes(st, 1);
 		u.email = (const char *)sqlite3_column_text(st, 2);
+		u.email_len = (size_t)sqlite3_column_bytes(st, 2);
 		u.password_hash = NULL;
 		each(&u, arg);
 	}
@@ -192,12 +202,20 @@ static int value_used(struct store *s, enum stmt_id which, const char *v, size_t
 	return used;
 }
 
-/* After a UNIQUE failure: which field clashed, username first. */
-static enum store_status which_taken(struct store *s, const struct user_fields *in, int64_t id)
+enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
 {
 	if (value_used(s, ST_USERNAME_USED, in->username, in->username_len, id))
 		return STORE_USERNAME_TAKEN;
-	return STORE_EMAIL_TAKEN;
+	if (value_used(s, ST_EMAIL_USED, in->email, in->email_len, id))
+		return STORE_EMAIL_TAKEN;
+	return STORE_OK;
+}
+
+/* After a UNIQUE failure: which field clashed, username first. */
+static enum store_status which_taken(struct store *s, const struct user_fields *in, int64_t id)
+{
+	enum store_status clash = store_user_clash(s, in, id);
+	return clash == STORE_OK ? STORE_EMAIL_TAKEN : clash;
 }
 
 static void bind_fields(sqlite3_stmt *st, const struct user_fields *in)

@@ -152,12 +152,13 @@ static void worker_free(struct worker *w)
 	for (int i = 0; i < w->nkept; i++)
 		close(w->kept[i]);
 	store_close(w->app.store);
+	hash_gate_close(&w->app.gate);
 	fcgi_request_free(&w->fr);
 	response_free(&w->res);
 	buf_free(&w->head);
 }
 
-int worker_run(int listen_fd, const struct settings *settings)
+int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 {
 	struct worker w = {.app.settings = settings};
 	char err[512] = "out of memory";
@@ -165,6 +166,7 @@ int worker_run(int listen_fd, const struct settings *settings)
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a supervisor killed outright */
 	response_init(&w.res);
 	buf_init(&w.head);
+	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
 	if (sfd < 0 || fcgi_request_init(&w.fr) || !(w.app.store = store_open(settings->database_path, err, sizeof err))) {
 		log_error("worker cannot start: %s", sfd < 0 ? strerror(errno) : err);
 		worker_free(&w);

@@ -9,7 +9,8 @@
 
 struct settings;
 
-/* Runs a worker on listen_fd until told to stop; returns the exit status. */
-int worker_run(int listen_fd, const struct settings *settings);
+/* Runs a worker on listen_fd until told to stop; returns the exit status.
+ * hash_gate_fd is the supervisor's password-hashing gate (see security.h). */
+int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings);
 
 #endif

@@ -1,0 +1,102 @@
+/* auth.c -- /auth: the OAuth2 password login and the token refresh. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "routes.h"
+
+/* The OAuth2 password form, in OAuth2PasswordRequestForm's field order. */
+struct login_form {
+	struct form form;
+	const char *username, *password;
+	size_t username_len, password_len;
+};
+
+/* A form field as FastAPI reads one: an empty value counts as missing. */
+static const char *form_field(const struct form *f, const char *name, size_t *len)
+{
+	const char *v = form_get(f, name, len);
+	return v && *len ? v : NULL;
+}
+
+static void require_field(struct problems *p, const struct form *f, const char *name, const char **out,
+			  size_t *len)
+{
+	char loc[48];
+	if ((*out = form_field(f, name, len)))
+		return;
+	snprintf(loc, sizeof loc, "\"body\",\"%s\"", name);
+	problem_add(p, "missing", loc, "Field required", "null", 4, NULL);
+}
+
+static void check_grant_type(struct problems *p, const struct form *f)
+{
+	size_t len;
+	const char *grant = form_field(f, "grant_type", &len);
+	if (!grant || (len == 8 && memcmp(grant, "password", 8) == 0))
+		return;
+	buf_reset(&p->input);
+	json_add_str(&p->input, grant, len);
+	problem_add(p, "string_pattern_mismatch", "\"body\",\"grant_type\"",
+		    "String should match pattern '^password$'", p->input.data, p->input.len,
+		    "{\"pattern\":\"^password$\"}");
+}
+
+/* Whether the body is a urlencoded form; any other type reads as an empty
+ * form, as Starlette's request.form() does. */
+static bool is_urlencoded(const char *ct)
+{
+	static const char type[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof type - 1;
+	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static bool login_form_or_reply(struct ctx *c, struct login_form *l)
+{
+	struct problems p;
+	problems_init(&p);
+	if (is_urlencoded(c->req->content_type))
+		form_parse(&l->form, c->req->body, c->req->body_len);
+	check_grant_type(&p, &l->form);
+	require_field(&p, &l->form, "username", &l->username, &l->username_len);
+	require_field(&p, &l->form, "password", &l->password, &l->password_len);
+	bool answered = problems_reply(&p, c);
+	problems_free(&p);
+	return !answered;
+}
+
+/* Verifies the password (against a dummy hash when the email is unknown, so
+ * both failures take the same time) and answers a token or 401. */
+static void log_in(struct ctx *c, const struct login_form *l)
+{
+	struct user u;
+	enum store_status status = store_user_by_email(c->app->store, l->username, l->username_len, &u);
+	if (status != STORE_OK && status != STORE_NOT_FOUND) {
+		reply_store_failure(c, status);
+		return;
+	}
+	const char *hash = status == STORE_OK ? u.password_hash : NULL;
+	if (password_verify(&c->app->gate, hash, l->password, l->password_len))
+		reply_token(c, u.email);
+	else
+		http_error(c->res, 401, "Incorrect email or password");
+}
+
+/* POST /auth/token: 200 {"access_token":..,"token_type":"bearer"};
+ * 401 unknown email or wrong password; 422; 503. */
+void auth_token(struct ctx *c)
+{
+	struct login_form l = {0};
+	form_init(&l.form);
+	if (login_form_or_reply(c, &l))
+		log_in(c, &l);
+	form_free(&l.form);
+}
+
+/* POST /auth/refresh_token: 200 a new token counted from now; 401. */
+void auth_refresh_token(struct ctx *c)
+{
+	struct user me;
+	if (current_user_or_reply(c, &me))
+		reply_token(c, me.email);
+}

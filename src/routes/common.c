@@ -1,0 +1,79 @@
+/* common.c -- what several handlers share: who is calling, how a storage
+ * failure is answered, how a user and a token are written. */
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../log.h"
+#include "routes.h"
+
+/* The token of an "Authorization: Bearer <token>" header (scheme in any
+ * case, as FastAPI's OAuth2PasswordBearer); NULL when there is none. */
+static const char *bearer_token(const char *authorization)
+{
+	if (!authorization || !*authorization)
+		return NULL;
+	const char *space = strchr(authorization, ' ');
+	size_t scheme_len = space ? (size_t)(space - authorization) : strlen(authorization);
+	if (scheme_len != 6 || strncasecmp(authorization, "bearer", 6) != 0)
+		return NULL;
+	return space ? space + 1 : "";
+}
+
+bool current_user_or_reply(struct ctx *c, struct user *me)
+{
+	const char *token = bearer_token(c->req->authorization);
+	struct buf subject;
+	enum store_status status = STORE_NOT_FOUND;
+	if (!token) {
+		http_error(c->res, 401, "Not authenticated");
+		return false;
+	}
+	buf_init(&subject);
+	if (token_subject(c->app->settings, token, time(NULL), &subject))
+		status = store_user_by_email(c->app->store, subject.data, subject.len, me);
+	buf_free(&subject);
+	if (status == STORE_OK)
+		return true;
+	if (status == STORE_NOT_FOUND)
+		http_error(c->res, 401, "Could not validate credentials");
+	else
+		reply_store_failure(c, status);
+	return false;
+}
+
+void reply_store_failure(struct ctx *c, enum store_status status)
+{
+	if (status == STORE_BUSY) {
+		log_error("request %s: storage busy: %s", c->req->request_id, store_last_error(c->app->store));
+		http_error(c->res, 503, "Service Unavailable");
+		return;
+	}
+	log_error("request %s: storage failed: %s", c->req->request_id, store_last_error(c->app->store));
+	http_error(c->res, 500, "Internal Server Error");
+}
+
+void user_write(struct buf *b, const struct user *u)
+{
+	buf_printf(b, "{\"id\":%lld,\"username\":", (long long)u->id);
+	json_add_str(b, u->username, u->username_len);
+	buf_adds(b, ",\"email\":");
+	json_add_str(b, u->email, u->email_len);
+	buf_addc(b, '}');
+}
+
+void reply_token(struct ctx *c, const char *email)
+{
+	struct buf token;
+	buf_init(&token);
+	if (token_make(c->app->settings, email, time(NULL), &token) == 0) {
+		struct buf *b = http_json(c->res, 200);
+		buf_adds(b, "{\"access_token\":");
+		json_add_str(b, token.data, token.len);
+		buf_adds(b, ",\"token_type\":\"bearer\"}");
+	} else {
+		log_error("request %s: token could not be made", c->req->request_id);
+		http_error(c->res, 500, "Internal Server Error");
+	}
+	buf_free(&token);
+}

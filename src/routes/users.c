@@ -1,0 +1,239 @@
+/* users.c -- /users: register, list, read, update and delete users.
+ *
+ * Each handler follows FastAPI's order of checks: the body must be JSON (or
+ * absent) before anything else, then the caller's token, then the path,
+ * query and body fields, all reported together. */
+#include <stdint.h>
+#include <string.h>
+
+#include "routes.h"
+
+/* One request's worth of UserSchema work: body, problems, the fields read,
+ * the password hash; freed in one place. */
+struct user_request {
+	struct json_body body;
+	struct problems problems;
+	int64_t user_id;
+	const char *username, *password;
+	size_t username_len, password_len;
+	struct buf email; /* normalised */
+	struct buf hash;
+};
+
+static void user_request_init(struct user_request *r)
+{
+	*r = (struct user_request){0};
+	problems_init(&r->problems);
+	buf_init(&r->email);
+	buf_init(&r->hash);
+}
+
+static void user_request_free(struct user_request *r)
+{
+	json_body_free(&r->body);
+	problems_free(&r->problems);
+	buf_free(&r->email);
+	buf_free(&r->hash);
+}
+
+static void read_user_id(struct ctx *c, struct user_request *r)
+{
+	int_param(&r->problems, "path", "user_id", c->path_arg, c->path_arg_len, INT64_MIN, &r->user_id);
+}
+
+/* UserSchema: {"username": str, "email": EmailStr, "password": str}. */
+static void read_user_schema(struct ctx *c, struct user_request *r)
+{
+	struct problems *p = &r->problems;
+	if (!body_is_object(p, c, &r->body))
+		return;
+	body_string(p, &r->body, "username", &r->username, &r->username_len);
+	body_email(p, &r->body, &r->email);
+	body_string(p, &r->body, "password", &r->password, &r->password_len);
+}
+
+static struct user_fields fields_of(const struct user_request *r)
+{
+	return (struct user_fields){
+		.username = r->username,
+		.username_len = r->username_len,
+		.email = r->email.data,
+		.email_len = r->email.len,
+		.password_hash = r->hash.data,
+	};
+}
+
+static bool hash_or_reply(struct ctx *c, struct user_request *r)
+{
+	if (password_hash(&c->app->gate, r->password, r->password_len, &r->hash) == 0)
+		return true;
+	http_error(c->res, 500, "Internal Server Error");
+	return false;
+}
+
+static void reply_user(struct ctx *c, int status, int64_t id, const struct user_request *r)
+{
+	struct user u = {.id = id, .username = r->username, .username_len = r->username_len,
+			 .email = r->email.data, .email_len = r->email.len};
+	user_write(http_json(c->res, status), &u);
+}
+
+static void create_user(struct ctx *c, struct user_request *r)
+{
+	struct user_fields f = fields_of(r);
+	int64_t id = 0;
+	enum store_status status = store_user_clash(c->app->store, &f, 0);
+	if (status == STORE_OK) {
+		if (!hash_or_reply(c, r))
+			return;
+		f.password_hash = r->hash.data;
+		status = store_user_create(c->app->store, &f, &id);
+	}
+	if (status == STORE_OK)
+		reply_user(c, 201, id, r);
+	else if (status == STORE_USERNAME_TAKEN)
+		http_error(c->res, 409, "Username already exists");
+	else if (status == STORE_EMAIL_TAKEN)
+		http_error(c->res, 409, "Email already exists");
+	else
+		reply_store_failure(c, status);
+}
+
+/* POST /users/: 201 the new user; 409 username, else email, taken; 422; 400; 503. */
+void users_create(struct ctx *c)
+{
+	struct user_request r;
+	user_request_init(&r);
+	if (json_body_or_reply(c, &r.body)) {
+		read_user_schema(c, &r);
+		if (!problems_reply(&r.problems, c))
+			create_user(c, &r);
+	}
+	user_request_free(&r);
+}
+
+struct user_list_writer {
+	struct buf *b;
+	size_t written;
+};
+
+static void write_listed_user(const struct user *u, void *arg)
+{
+	struct user_list_writer *w = arg;
+	if (w->written++)
+		buf_addc(w->b, ',');
+	user_write(w->b, u);
+}
+
+/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422. */
+void users_list(struct ctx *c)
+{
+	struct problems p;
+	struct form query;
+	int64_t offset = 0, limit = 100;
+	size_t len;
+	const char *v;
+	problems_init(&p);
+	form_init(&query);
+	form_parse(&query, c->req->query, strlen(c->req->query));
+	if ((v = form_get(&query, "offset", &len)))
+		int_param(&p, "query", "offset", v, len, 0, &offset);
+	if ((v = form_get(&query, "limit", &len)))
+		int_param(&p, "query", "limit", v, len, 1, &limit);
+	if (!problems_reply(&p, c)) {
+		struct user_list_writer w = {.b = http_json(c->res, 200)};
+		buf_adds(w.b, "{\"users\":[");
+		enum store_status status = store_user_list(c->app->store, offset, limit, write_listed_user, &w);
+		buf_adds(w.b, "]}");
+		if (status != STORE_OK)
+			reply_store_failure(c, status);
+	}
+	form_free(&query);
+	problems_free(&p);
+}
+
+/* GET /users/{user_id}: 200 the user; 404; 422. */
+void users_read(struct ctx *c)
+{
+	struct user_request r;
+	struct user u;
+	user_request_init(&r);
+	read_user_id(c, &r);
+	if (!problems_reply(&r.problems, c)) {
+		enum store_status status = store_user_by_id(c->app->store, r.user_id, &u);
+		if (status == STORE_OK)
+			user_write(http_json(c->res, 200), &u);
+		else if (status == STORE_NOT_FOUND)
+			http_error(c->res, 404, "User not found");
+		else
+			reply_store_failure(c, status);
+	}
+	user_request_free(&r);
+}
+
+static void update_user(struct ctx *c, struct user_request *r, int64_t my_id)
+{
+	struct user_fields f = fields_of(r);
+	if (my_id != r->user_id) {
+		http_error(c->res, 403, "Not enough permissions");
+		return;
+	}
+	enum store_status status = store_user_clash(c->app->store, &f, my_id);
+	if (status == STORE_OK) {
+		if (!hash_or_reply(c, r))
+			return;
+		f.password_hash = r->hash.data;
+		status = store_user_update(c->app->store, my_id, &f);
+	}
+	if (status == STORE_OK)
+		reply_user(c, 200, my_id, r);
+	else if (status == STORE_USERNAME_TAKEN || status == STORE_EMAIL_TAKEN)
+		http_error(c->res, 409, "Username or Email already exists");
+	else if (status == STORE_NOT_FOUND) /* deleted since the token was checked */
+		http_error(c->res, 401, "Could not validate credentials");
+	else
+		reply_store_failure(c, status);
+}
+
+/* PUT /users/{user_id}: 200 the updated user; 401; 403 not the caller;
+ * 409 username or email taken; 422; 400; 503. */
+void users_update(struct ctx *c)
+{
+	struct user_request r;
+	struct user me;
+	user_request_init(&r);
+	if (json_body_or_reply(c, &r.body) && current_user_or_reply(c, &me)) {
+		read_user_id(c, &r);
+		read_user_schema(c, &r);
+		if (!problems_reply(&r.problems, c))
+			update_user(c, &r, me.id);
+	}
+	user_request_free(&r);
+}
+
+static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_id)
+{
+	if (my_id != r->user_id) {
+		http_error(c->res, 403, "Not enough permissions");
+		return;
+	}
+	enum store_status status = store_user_delete(c->app->store, my_id);
+	if (status == STORE_OK || status == STORE_NOT_FOUND) /* gone either way */
+		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
+	else
+		reply_store_failure(c, status);
+}
+
+/* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422. */
+void users_delete(struct ctx *c)
+{
+	struct user_request r;
+	struct user me;
+	user_request_init(&r);
+	if (current_user_or_reply(c, &me)) {
+		read_user_id(c, &r);
+		if (!problems_reply(&r.problems, c))
+			delete_user(c, &r, me.id);
+	}
+	user_request_free(&r);
+}

@@ -1,0 +1,257 @@
+/* validate.c -- the 422 list, body reading and field readers (see validate.h). */
+#include "validate.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "email.h"
+#include "http.h"
+
+void problems_init(struct problems *p)
+{
+	buf_init(&p->list);
+	buf_init(&p->input);
+	p->count = 0;
+}
+
+void problems_free(struct problems *p)
+{
+	buf_free(&p->list);
+	buf_free(&p->input);
+}
+
+void problem_add(struct problems *p, const char *type, const char *loc, const char *msg,
+		 const char *input_json, size_t input_len, const char *ctx_json)
+{
+	struct buf *b = &p->list;
+	if (p->count++)
+		buf_addc(b, ',');
+	buf_printf(b, "{\"type\":\"%s\",\"loc\":[%s],\"msg\":", type, loc);
+	json_add_cstr(b, msg);
+	buf_adds(b, ",\"input\":");
+	buf_add(b, input_json, input_len);
+	if (ctx_json)
+		buf_printf(b, ",\"ctx\":%s", ctx_json);
+	buf_addc(b, '}');
+}
+
+bool problems_reply(struct problems *p, struct ctx *c)
+{
+	if (!p->count)
+		return false;
+	struct buf *b = http_json(c->res, 422);
+	buf_adds(b, "{\"detail\":[");
+	buf_add(b, p->list.data, p->list.len);
+	buf_adds(b, "]}");
+	if (!buf_ok(&p->list))
+		http_error(c->res, 500, "Internal Server Error");
+	return true;
+}
+
+/* Whether FastAPI would parse a body of this Content-Type as JSON: none at
+ * all, application/json, or application/<anything>+json (parameters ignored). */
+static bool content_type_is_json(const char *ct)
+{
+	char type[128];
+	size_t n = 0;
+	if (!ct)
+		return true;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && n < sizeof type - 1) {
+		type[n] = (char)tolower((unsigned char)ct[n]);
+		n++;
+	}
+	type[n] = '\0';
+	if (strncmp(type, "application/", 12) != 0)
+		return false;
+	const char *sub = type + 12;
+	size_t sl = strlen(sub);
+	return strcmp(sub, "json") == 0 || (sl >= 5 && strcmp(sub + sl - 5, "+json") == 0);
+}
+
+static void reply_json_invalid(struct ctx *c, const struct json_error *e)
+{
+	struct problems p;
+	char loc[48];
+	struct buf ctx_json;
+	problems_init(&p);
+	buf_init(&ctx_json);
+	snprintf(loc, sizeof loc, "\"body\",%zu", e->pos);
+	buf_adds(&ctx_json, "{\"error\":");
+	json_add_cstr(&ctx_json, e->msg);
+	buf_addc(&ctx_json, '}');
+	problem_add(&p, "json_invalid", loc, "JSON decode error", "{}", 2, buf_cstr(&ctx_json));
+	problems_reply(&p, c);
+	buf_free(&ctx_json);
+	problems_free(&p);
+}
+
+bool json_body_or_reply(struct ctx *c, struct json_body *b)
+{
+	const char *body = c->req->body;
+	size_t len = c->req->body_len;
+	struct json_error err;
+	*b = (struct json_body){.empty = len == 0};
+	if (len == 0)
+		return true;
+	if (!utf8_valid(body, len)) {
+		http_error(c->res, 400, "There was an error parsing the body");
+		return false;
+	}
+	if (!content_type_is_json(c->req->content_type)) {
+		b->raw = true;
+		return true;
+	}
+	if (len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0) { /* json.loads(bytes) drops a BOM */
+		body += 3;
+		len -= 3;
+	}
+	if (!(b->doc = json_parse(body, len, &err))) {
+		if (strcmp(err.msg, "out of memory") == 0)
+			http_error(c->res, 500, "Internal Server Error");
+		else
+			reply_json_invalid(c, &err);
+		return false;
+	}
+	b->root = json_root(b->doc);
+	b->empty = b->root->type == JSON_NULL;
+	return true;
+}
+
+void json_body_free(struct json_body *b)
+{
+	json_free(b->doc);
+	b->doc = NULL;
+}
+
+bool body_is_object(struct problems *p, struct ctx *c, const struct json_body *b)
+{
+	static const char msg[] = "Input should be a valid dictionary or object to extract fields from";
+	if (b->empty) {
+		problem_add(p, "missing", "\"body\"", "Field required", "null", 4, NULL);
+		return false;
+	}
+	if (b->raw || b->root->type != JSON_OBJECT) {
+		buf_reset(&p->input);
+		if (b->raw)
+			json_add_str(&p->input, c->req->body, c->req->body_len);
+		else
+			json_write(&p->input, b->root);
+		problem_add(p, "model_attributes_type", "\"body\"", msg, p->input.data, p->input.len, NULL);
+		return false;
+	}
+	return true;
+}
+
+static void body_loc(char *loc, size_t n, const char *name)
+{
+	snprintf(loc, n, "\"body\",\"%s\"", name);
+}
+
+bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
+		 size_t *len)
+{
+	const struct json_value *v = json_get(b->root, name);
+	char loc[64];
+	body_loc(loc, sizeof loc, name);
+	buf_reset(&p->input);
+	if (!v) {
+		json_write(&p->input, b->root);
+		problem_add(p, "missing", loc, "Field required", p->input.data, p->input.len, NULL);
+		return false;
+	}
+	if (v->type != JSON_STRING) {
+		json_write(&p->input, v);
+		problem_add(p, "string_type", loc, "Input should be a valid string", p->input.data, p->input.len, NULL);
+		return false;
+	}
+	*out = v->str;
+	*len = v->len;
+	return true;
+}
+
+bool body_email(struct problems *p, const struct json_body *b, struct buf *normalised)
+{
+	const char *text;
+	size_t len;
+	struct buf reason, msg, ctx_json;
+	if (!body_string(p, b, "email", &text, &len))
+		return false;
+	buf_init(&reason);
+	buf_reset(normalised);
+	bool ok = email_check(text, len, normalised, &reason);
+	if (!ok) {
+		buf_init(&msg);
+		buf_init(&ctx_json);
+		buf_printf(&msg, "value is not a valid email address: %s", buf_cstr(&reason));
+		buf_adds(&ctx_json, "{\"reason\":");
+		json_add_str(&ctx_json, reason.data, reason.len);
+		buf_addc(&ctx_json, '}');
+		buf_reset(&p->input);
+		json_add_str(&p->input, text, len);
+		problem_add(p, "value_error", "\"body\",\"email\"", buf_cstr(&msg), p->input.data, p->input.len,
+			    buf_cstr(&ctx_json));
+		buf_free(&msg);
+		buf_free(&ctx_json);
+	}
+	buf_cstr(normalised);
+	buf_free(&reason);
+	return ok;
+}
+
+/* pydantic-core's str -> int: trimmed, optional sign, digits, and an
+ * optional fraction of zeros ("5.00"). Beyond 64 bits is refused (ours). */
+bool parse_int(const char *text, size_t len, int64_t *out)
+{
+	size_t i = 0, end = len;
+	while (i < end && isspace((unsigned char)text[i]))
+		i++;
+	while (end > i && isspace((unsigned char)text[end - 1]))
+		end--;
+	bool negative = i < end && text[i] == '-';
+	if (i < end && (text[i] == '-' || text[i] == '+'))
+		i++;
+	size_t digits = i;
+	uint64_t v = 0, limit = negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < end && isdigit((unsigned char)text[i]); i++) {
+		unsigned d = (unsigned)(text[i] - '0');
+		if (v > (limit - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	if (i == digits)
+		return false;
+	if (i < end && text[i] == '.')
+		for (i++; i < end && text[i] == '0'; i++)
+			;
+	if (i != end)
+		return false;
+	*out = negative ? (int64_t)(0 - v) : (int64_t)v;
+	return true;
+}
+
+bool int_param(struct problems *p, const char *where, const char *name, const char *text,
+	       size_t len, int64_t min, int64_t *out)
+{
+	char loc[64], msg[96], ctx_json[48];
+	snprintf(loc, sizeof loc, "\"%s\",\"%s\"", where, name);
+	buf_reset(&p->input);
+	json_add_str(&p->input, text, len);
+	if (!parse_int(text, len, out)) {
+		problem_add(p, "int_parsing", loc,
+			    "Input should be a valid integer, unable to parse string as an integer",
+			    p->input.data, p->input.len, NULL);
+		return false;
+	}
+	if (*out < min) {
+		snprintf(msg, sizeof msg, "Input should be greater than or equal to %lld", (long long)min);
+		snprintf(ctx_json, sizeof ctx_json, "{\"ge\":%lld}", (long long)min);
+		problem_add(p, "greater_than_equal", loc, msg, p->input.data, p->input.len, ctx_json);
+		return false;
+	}
+	return true;
+}

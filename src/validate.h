@@ -1,0 +1,67 @@
+/* validate.h -- FastAPI's request validation: the 422 list and its readers.
+ *
+ * A handler collects every problem of a request in a struct problems, in the
+ * order FastAPI reports them (path, query, body; body fields in declaration
+ * order), then problems_reply() answers them all at once:
+ *   422 {"detail":[{"type":...,"loc":[...],"msg":...,"input":...,"ctx":{...}}]}
+ * Readers record their own problem and return false, so a handler only
+ * chains them. Reading the body comes first and answers by itself: 400 for a
+ * body that is not UTF-8, 422 json_invalid for one that is not JSON. */
+#ifndef FZ_VALIDATE_H
+#define FZ_VALIDATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "form.h"
+#include "json.h"
+
+struct ctx;
+
+struct problems {
+	struct buf list; /* the entries, comma-separated */
+	struct buf input; /* scratch: one entry's input, as JSON */
+	int count;
+};
+
+void problems_init(struct problems *p);
+void problems_free(struct problems *p);
+/* Adds an entry. loc is the inside of a JSON array ("\"body\",\"email\""),
+ * input_json a JSON value, ctx_json an object's JSON or NULL. */
+void problem_add(struct problems *p, const char *type, const char *loc, const char *msg,
+		 const char *input_json, size_t input_len, const char *ctx_json);
+/* When there are problems, answers 422 with all of them and returns true. */
+bool problems_reply(struct problems *p, struct ctx *c);
+
+/* A JSON request body as FastAPI sees it. */
+struct json_body {
+	struct json_doc *doc;         /* parsed JSON, or NULL */
+	const struct json_value *root; /* the document's value, or NULL */
+	bool empty;                    /* no body, or JSON null: "missing" */
+	bool raw;                      /* sent with a non-JSON Content-Type */
+};
+
+/* Reads the body. False when it answered: 400 (not UTF-8) or 422
+ * (json_invalid). Release with json_body_free(). */
+bool json_body_or_reply(struct ctx *c, struct json_body *b);
+void json_body_free(struct json_body *b);
+/* Records "missing"/"model_attributes_type" when the body is not an object;
+ * true when it is one. */
+bool body_is_object(struct problems *p, struct ctx *c, const struct json_body *b);
+/* The body's string field name (on an object body); records missing or
+ * string_type and returns false otherwise. */
+bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
+		 size_t *len);
+/* Like body_string, then checks it as an email (value_error with the reason);
+ * out gets the normalised address (NUL-terminated, in *normalised). */
+bool body_email(struct problems *p, const struct json_body *b, struct buf *normalised);
+
+/* An integer parameter, as pydantic reads one from a string: int_parsing
+ * when it is not one (or beyond 64 bits), greater_than_equal below min. */
+bool int_param(struct problems *p, const char *where, const char *name, const char *text,
+	       size_t len, int64_t min, int64_t *out);
+/* Parses text[0..len) as pydantic's lax str -> int; false when it is not one. */
+bool parse_int(const char *text, size_t len, int64_t *out);
+
+#endif
