@@ -69,3 +69,6 @@ lint:
 
 clean:
 	rm -rf build fast_zero
+
+# Further targets (fuzz, bench, docs, install, ...) live beside this file.
+-include $(sort $(wildcard mk/*.mk))

@@ -614,9 +614,11 @@ static bool close_container(struct parser *p)
 	struct frame *f = top(p);
 	struct json_value v = { .type = f->object ? JSON_OBJECT : JSON_ARRAY };
 	size_t n = p->nvalues - f->first;
-	const struct json_value *values = p->values + f->first;
+	/* The stacks are still NULL when nothing was ever pushed. */
+	const struct json_value *values = n ? p->values + f->first : NULL;
 	if (f->object) {
-		if (!build_object(p, values, p->keys + (p->nkeys - n), n, &v))
+		const struct key *keys = n ? p->keys + (p->nkeys - n) : NULL;
+		if (!build_object(p, values, keys, n, &v))
 			return false;
 		p->nkeys -= n;
 	} else if (!build_array(p, values, n, &v)) {

@@ -1,0 +1,61 @@
+/* test_form.c -- urlencoded decoding as Starlette does it, and the UTF-8 check. */
+#include "../../src/form.h"
+#include "unit.h"
+
+static void test_pairs_plus_and_percent(void)
+{
+	struct form f;
+	size_t len;
+	form_init(&f);
+	const char *q = "username=a%40b.com&password=x+y%2Bz&empty=&flag";
+	CHECK(form_parse(&f, q, strlen(q)) == 0);
+	CHECK_STR(form_get(&f, "username", &len), "a@b.com");
+	CHECK_STR(form_get(&f, "password", &len), "x y+z");
+	CHECK(len == 5);
+	CHECK_STR(form_get(&f, "empty", &len), "");
+	CHECK_STR(form_get(&f, "flag", &len), "");
+	CHECK(form_get(&f, "nope", &len) == NULL);
+	form_free(&f);
+}
+
+static void test_last_value_wins(void)
+{
+	struct form f;
+	size_t len;
+	form_init(&f);
+	CHECK(form_parse(&f, "limit=1&limit=2", 15) == 0);
+	CHECK_STR(form_get(&f, "limit", &len), "2");
+	form_free(&f);
+}
+
+static void test_bad_escapes_kept_and_bad_utf8_replaced(void)
+{
+	struct form f;
+	size_t len;
+	form_init(&f);
+	CHECK(form_parse(&f, "a=%zz%4&b=%ff&c=%00x", 20) == 0);
+	CHECK_STR(form_get(&f, "a", &len), "%zz%4");
+	CHECK_STR(form_get(&f, "b", &len), "\xEF\xBF\xBD");
+	form_get(&f, "c", &len);
+	CHECK(len == 2); /* the NUL is kept */
+	form_free(&f);
+}
+
+static void test_utf8_validity(void)
+{
+	CHECK(utf8_valid("Olá 漢字 😀", strlen("Olá 漢字 😀")));
+	CHECK(!utf8_valid("\xff", 1));
+	CHECK(!utf8_valid("\xc0\xaf", 2));         /* overlong */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
+	CHECK(!utf8_valid("\xf4\x90\x80\x80", 4)); /* beyond U+10FFFF */
+	CHECK(!utf8_valid("\xe2\x82", 2));         /* truncated */
+}
+
+int main(void)
+{
+	RUN(test_pairs_plus_and_percent);
+	RUN(test_last_value_wins);
+	RUN(test_bad_escapes_kept_and_bad_utf8_replaced);
+	RUN(test_utf8_validity);
+	return unit_done();
+}
