@@ -4,10 +4,11 @@
  * reasons win when an address has several faults):
  *   pydantic:        length <= 2048 characters; "Name <addr>" keeps addr; strip
  *   split_email:     local part / domain at the first unquoted '@'; display names
- *   local part:      empty, length, dot-atom, quoted string, unsafe characters
+ *   local part:      empty, length, dot-atom, quoted string, unsafe characters;
+ *                    then a quoted local part is refused
  *   domain:          empty, [literal], characters, dots and hyphens, lengths,
  *                    a period, a letter-ending TLD, special-use names
- *   whole address:   254 octets; then refuse display names and quoting
+ *   whole address:   254 octets; then a display name is refused
  *
  * Unicode. Python works on code points with the full Unicode database; here the
  * properties come from small tables that cover what matters in practice:
@@ -442,11 +443,13 @@ static void collect_displays(struct text t, char_ok_fn ok, struct buf *names)
 /* ", ".join(sorted(set(displays))): strcmp on UTF-8 orders as Python orders str. */
 static void add_sorted_unique(struct buf *reason, struct buf *names, struct buf *index)
 {
+	if (!buf_ok(names))
+		return; /* its last display may have lost its NUL */
 	for (size_t at = 0; at < names->len; at += strlen(names->data + at) + 1) {
 		const char *p = names->data + at;
 		buf_add(index, &p, sizeof p);
 	}
-	if (!buf_ok(names) || !buf_ok(index))
+	if (!buf_ok(index))
 		return;
 	const char **v = (const char **)(void *)index->data;
 	size_t n = index->len / sizeof *v;
@@ -997,10 +1000,11 @@ static uint32_t puny_next_code(struct text label, uint32_t n)
 	return m;
 }
 
-/* Basic characters first, then the insertions. */
-static void puny_encode(struct buf *b, struct text label)
+/* The ASCII characters of label, in order, and a '-' after them if any;
+ * returns how many there were. */
+static size_t puny_add_basic(struct buf *b, struct text label)
 {
-	size_t basic = 0, total = char_count(label), h;
+	size_t basic = 0;
 	for (size_t i = 0; i < label.n; i++) {
 		if (label.s[i] < 0x80) {
 			buf_addc(b, (char)label.s[i]);
@@ -1009,6 +1013,13 @@ static void puny_encode(struct buf *b, struct text label)
 	}
 	if (basic)
 		buf_addc(b, '-');
+	return basic;
+}
+
+/* The basic characters, then each insertion as a variable-length number. */
+static void puny_encode(struct buf *b, struct text label)
+{
+	size_t basic = puny_add_basic(b, label), total = char_count(label), h;
 	uint32_t n = 0x80, bias = 72, cp;
 	uint64_t delta = 0;
 	for (h = basic; h < total; delta++, n++) {

@@ -19,6 +19,7 @@ struct route {
 static const struct route routes[] = {
 	{"GET", "/", app_root},
 	{"GET", "/exercicio-html", app_exercicio_html},
+	{"GET", "/health", app_health},
 	{"POST", "/users", users_create},
 	{"GET", "/users", users_list},
 	{"GET", "/users/*", users_read},

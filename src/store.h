@@ -20,7 +20,8 @@ enum store_status {
 	STORE_NOT_FOUND,
 	STORE_USERNAME_TAKEN,
 	STORE_EMAIL_TAKEN,
-	STORE_BUSY,  /* locked past the busy timeout: answer 503 */
+	STORE_BUSY,        /* locked past the busy timeout: answer 503 */
+	STORE_UNAVAILABLE, /* disk full, read-only or failing: answer 503 */
 	STORE_ERROR, /* anything else: answer 500, the cause is in store_last_error() */
 };
 

@@ -94,9 +94,15 @@ static enum store_status status_of(struct store *s, int rc)
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return STORE_OK;
 	snprintf(s->error, sizeof s->error, "sqlite: %s (%d)", sqlite3_errmsg(s->db), rc);
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return STORE_BUSY;
-	return STORE_ERROR;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return STORE_BUSY;
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN: return STORE_UNAVAILABLE;
+	default: return STORE_ERROR;
+	}
 }
 
 static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)

@@ -111,10 +111,12 @@ bool json_body_or_reply(struct ctx *c, struct json_body *b)
 		len -= 3;
 	}
 	if (!(b->doc = json_parse(body, len, &err))) {
-		if (strcmp(err.msg, "out of memory") == 0)
-			http_error(c->res, 500, "Internal Server Error");
-		else
+		if (err.kind == JSON_ERR_DECODE)
 			reply_json_invalid(c, &err);
+		else if (err.kind == JSON_ERR_NOMEM)
+			http_error(c->res, 500, "Internal Server Error");
+		else /* Python raises RecursionError or ValueError there, not JSONDecodeError */
+			http_error(c->res, 400, "There was an error parsing the body");
 		return false;
 	}
 	b->root = json_root(b->doc);

@@ -1,4 +1,5 @@
-/* app.c -- the course's first routes: the greeting and the HTML exercise. */
+/* app.c -- the course's first routes (the greeting, the HTML exercise) and
+ * the health check a deployer's monitoring polls. */
 #include "routes.h"
 
 /* GET /: 200 {"message":"Olá Mundo!"} */
@@ -15,4 +16,14 @@ void app_exercicio_html(struct ctx *c)
 	buf_adds(&c->res->body, "\n    <html>\n      <head>\n        <title>Nosso olá mundo!</title>\n"
 				"      </head>\n      <body>\n        <h1> Olá Mundo </h1>\n"
 				"      </body>\n    </html>");
+}
+
+/* GET /health: 200 {"status":"ok"} when the database answers; 503. */
+void app_health(struct ctx *c)
+{
+	enum store_status status = store_ping(c->app->store);
+	if (status == STORE_OK)
+		buf_adds(http_json(c->res, 200), "{\"status\":\"ok\"}");
+	else
+		reply_store_failure(c, status == STORE_ERROR ? STORE_UNAVAILABLE : status);
 }

@@ -8,7 +8,7 @@
 #include "../store.h"
 #include "../validate.h"
 
-handler_fn app_root, app_exercicio_html;
+handler_fn app_root, app_exercicio_html, app_health;
 handler_fn users_create, users_list, users_read, users_update, users_delete;
 handler_fn auth_token, auth_refresh_token;
 
@@ -17,7 +17,8 @@ handler_fn auth_token, auth_refresh_token;
  * token or its user: "Could not validate credentials"). */
 bool current_user_or_reply(struct ctx *c, struct user *me);
 
-/* Answers a storage failure: 503 when busy, 500 (cause logged) otherwise. */
+/* Answers a storage failure, its cause logged: 503 with Retry-After when
+ * busy or unavailable (a full or read-only disk), 500 otherwise. */
 void reply_store_failure(struct ctx *c, enum store_status status);
 
 /* Appends {"id":..,"username":..,"email":..}. */

@@ -1,0 +1,303 @@
+#!/bin/bash
+# test_interop.sh -- the database, the password hashes and the tokens are
+# interchangeable with the course's Python application: a SQLite file made by
+# `alembic upgrade head` and filled with pwdlib's hashes is served as is, our
+# hashes verify with argon2-cffi, our tokens decode with PyJWT and PyJWT's are
+# accepted.
+SUITE_NAME=interop
+. "$(dirname "$0")/../lib/stack.sh"
+
+PY=/usr/bin/python3
+
+# The users of the Python application's database: username, email, password
+# and how the Python side hashed it.
+#   pwdlib   PasswordHash.recommended() (argon2-cffi >= 21.2 defaults: m=65536,t=3,p=4)
+#   debian   Debian argon2-cffi 21.1's own defaults (m=102400,t=2,p=8)
+#   argon2i  argon2i, pwdlib's parameters
+#   pwdlib   again, a password with spaces, non-ASCII and form metacharacters
+PY_USERS=(
+	"alice|alice@example.com|secret|pwdlib"
+	"bob|bob@example.com|mynewpassword|debian"
+	"carol|carol@example.com|testtest|argon2i"
+	"dênis|denis@example.com|s3nh@ çã+&=%20/?|pwdlib"
+)
+
+# Prints the PHC string of password $2 hashed the way $1 says.
+py_hash() {
+	"$PY" - "$1" "$2" <<'PY'
+import sys
+import argon2
+kind, pw = sys.argv[1], sys.argv[2]
+if kind == 'pwdlib':
+    h = argon2.PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16)
+elif kind == 'debian':
+    h = argon2.PasswordHasher(time_cost=2, memory_cost=102400, parallelism=8, hash_len=16, salt_len=16)
+elif kind == 'argon2i':
+    h = argon2.PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16,
+                              type=argon2.Type.I)
+else:
+    raise SystemExit('unknown kind ' + kind)
+print(h.hash(pw))
+PY
+}
+
+# Writes the SQLite file the course's `alembic upgrade head` makes, with the
+# users above inserted the way the Python application inserts them.
+make_alembic_db() {
+	local db=$1 entry name email pw kind hash
+	sqlite3 "$db" <<'SQL' || return 1
+CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+INSERT INTO alembic_version VALUES ('74f39286e2f6');
+CREATE TABLE users (id INTEGER NOT NULL, username VARCHAR NOT NULL, password VARCHAR NOT NULL, email VARCHAR NOT NULL, created_at DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, PRIMARY KEY (id), UNIQUE (email), UNIQUE (username));
+SQL
+	for entry in "${PY_USERS[@]}"; do
+		IFS='|' read -r name email pw kind <<<"$entry"
+		hash=$(py_hash "$kind" "$pw") || return 1
+		sqlite3 "$db" "INSERT INTO users (username, password, email) VALUES ('$name', '$hash', '$email');" || return 1
+	done
+}
+
+# stack_start's pattern, but on the Python application's database instead of
+# a fresh one, addressed as the course's .env does (relative to the folder).
+interop_start() {
+	STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_test.XXXXXX")
+	PORT=$(free_port)
+	BASE_URL=http://127.0.0.1:$PORT
+	DB=$STACK_DIR/database.db
+	SOCKET=$STACK_DIR/fz.sock
+	make_alembic_db "$DB" || { echo "could not build the alembic database" >&2; return 1; }
+	SCHEMA_BEFORE=$(sqlite3 "$DB" .schema)
+	ROWS_BEFORE=$(sqlite3 "$DB" 'SELECT id, username, password, email, created_at FROM users ORDER BY id')
+	MIGRATE_OUT=$(cd "$STACK_DIR" && env SECRET_KEY=test-secret-key DATABASE_URL=sqlite:///database.db \
+		"$FZ_BIN" migrate --migrations "$ROOT/migrations" 2>&1)
+	MIGRATE_RC=$?
+	echo "$MIGRATE_OUT" >>"$STACK_DIR/log"
+	ROWS_AFTER_MIGRATE=$(sqlite3 "$DB" 'SELECT id, username, password, email, created_at FROM users ORDER BY id')
+	ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" >"$STACK_DIR/nginx.conf"
+	stack_serve DATABASE_URL=sqlite:///database.db ACCESS_TOKEN_EXPIRE_MINUTES=30
+	nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
+	NGINX_PID=$!
+	stack_wait
+}
+
+oneTimeSetUp() { interop_start; }
+oneTimeTearDown() { stack_stop; }
+
+# Logs in with form fields email $1, password $2; the token goes to $TOKEN.
+login() {
+	http POST /auth/token --data-urlencode "username=$1" --data-urlencode "password=$2"
+	TOKEN=$(echo "$BODY" | jq -r '.access_token // empty' 2>/dev/null)
+}
+
+# Registers username $1, email $2, password $3 (a JSON body built by jq).
+register() {
+	http POST /users/ -H 'Content-Type: application/json' \
+		--data-binary "$(jq -cn --arg u "$1" --arg e "$2" --arg p "$3" '{username:$u,email:$e,password:$p}')"
+}
+
+# Runs Python with the arguments; the script comes on stdin.
+py() { "$PY" - "$@"; }
+
+# --- the Python application's database, served as is ------------------------
+
+test_migration_adopts_the_alembic_database() {
+	assertEquals "migrate exit status" 0 "$MIGRATE_RC"
+	assertEquals "fast_zero: database.db: 0 migrations applied" "$MIGRATE_OUT"
+	assertEquals "schema_migrations holds version 1" 1 \
+		"$(sqlite3 "$DB" 'SELECT count(*) FROM schema_migrations WHERE version = 1')"
+	assertEquals "no other version" 1 "$(sqlite3 "$DB" 'SELECT count(*) FROM schema_migrations')"
+	assertEquals "the users rows are untouched" "$ROWS_BEFORE" "$ROWS_AFTER_MIGRATE"
+	assertEquals "alembic's mark is kept" "74f39286e2f6" "$(sqlite3 "$DB" 'SELECT version_num FROM alembic_version')"
+	assertEquals "the users table is untouched" \
+		"$(echo "$SCHEMA_BEFORE" | grep 'CREATE TABLE users')" \
+		"$(sqlite3 "$DB" .schema | grep 'CREATE TABLE users')"
+}
+
+test_python_hashes_are_what_the_suite_means() {
+	# The fixture itself: each kind of hash really is what its name says.
+	assertEquals '$argon2id$v=19$m=65536,t=3,p=4$' "$(sqlite3 "$DB" "SELECT substr(password,1,31) FROM users WHERE username='alice'")"
+	assertEquals '$argon2id$v=19$m=102400,t=2,p=8$' "$(sqlite3 "$DB" "SELECT substr(password,1,32) FROM users WHERE username='bob'")"
+	assertEquals '$argon2i$v=19$m=65536,t=3,p=4$' "$(sqlite3 "$DB" "SELECT substr(password,1,30) FROM users WHERE username='carol'")"
+}
+
+test_every_python_user_logs_in() {
+	local entry name email pw kind
+	for entry in "${PY_USERS[@]}"; do
+		IFS='|' read -r name email pw kind <<<"$entry"
+		login "$email" "$pw"
+		assertEquals "login of $name ($kind hash): $BODY" 200 "$STATUS"
+		assertNotNull "a token for $name" "$TOKEN"
+		assertEquals "token_type for $name" bearer "$(echo "$BODY" | jq -r .token_type)"
+	done
+}
+
+test_python_users_with_a_wrong_password_are_refused() {
+	local entry name email pw kind
+	for entry in "${PY_USERS[@]}"; do
+		IFS='|' read -r name email pw kind <<<"$entry"
+		login "$email" "${pw}x"
+		assertHttp 401 '{"detail":"Incorrect email or password"}'
+	done
+}
+
+test_python_users_are_listed() {
+	http GET /users/
+	assertHttp 200 '{"users":[{"id":1,"username":"alice","email":"alice@example.com"},{"id":2,"username":"bob","email":"bob@example.com"},{"id":3,"username":"carol","email":"carol@example.com"},{"id":4,"username":"dênis","email":"denis@example.com"}]}'
+	http GET /users/4
+	assertHttp 200 '{"id":4,"username":"dênis","email":"denis@example.com"}'
+}
+
+test_python_user_updates_with_our_token() {
+	login carol@example.com testtest
+	assertEquals 200 "$STATUS"
+	http PUT /users/3 -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		-d '{"username":"carol","email":"carol@example.com","password":"carol-new"}'
+	assertHttp 200 '{"id":3,"username":"carol","email":"carol@example.com"}'
+	# The new hash is ours, verifies with argon2-cffi, and logs in.
+	local hash
+	hash=$(sqlite3 "$DB" "SELECT password FROM users WHERE id = 3")
+	assertTrue "argon2-cffi verifies the rewritten hash" \
+		"py '$hash' carol-new <<<'import sys, argon2; argon2.PasswordHasher().verify(sys.argv[1], sys.argv[2])'"
+	login carol@example.com carol-new
+	assertEquals 200 "$STATUS"
+	login carol@example.com testtest
+	assertHttp 401 '{"detail":"Incorrect email or password"}'
+}
+
+# --- our hashes, read by argon2-cffi ------------------------------------------
+
+test_our_hash_verifies_with_argon2_cffi() {
+	register erin erin@example.com 'pa ss-ção'
+	assertEquals "register: $BODY" 201 "$STATUS"
+	local id hash
+	id=$(echo "$BODY" | jq -r .id)
+	hash=$(sqlite3 "$DB" "SELECT password FROM users WHERE id = $id")
+	assertEquals "pwdlib's parameters" '$argon2id$v=19$m=65536,t=3,p=4$' "${hash:0:31}"
+	assertTrue "argon2-cffi verifies it: $hash" \
+		"py '$hash' 'pa ss-ção' <<<'import sys, argon2; assert argon2.PasswordHasher().verify(sys.argv[1], sys.argv[2])'"
+	assertFalse "argon2-cffi refuses a wrong password" \
+		"py '$hash' 'pa ss-cao' 2>/dev/null <<<'import sys, argon2; argon2.PasswordHasher().verify(sys.argv[1], sys.argv[2])'"
+	# 16-byte salt, 32-byte hash, unpadded base64, and argon2-cffi does not
+	# ask for a rehash with pwdlib's parameters.
+	assertEquals "salt and hash lengths" "16 32 False" "$(py "$hash" <<'PY'
+import sys, base64, argon2
+h = sys.argv[1]
+parts = h.split('$')
+def b64(s): return base64.b64decode(s + '=' * (-len(s) % 4))
+ph = argon2.PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4, hash_len=32, salt_len=16)
+print(len(b64(parts[4])), len(b64(parts[5])), ph.check_needs_rehash(h))
+PY
+)"
+	assertNotContains "no base64 padding" "$hash" "="
+}
+
+test_two_hashes_of_one_password_differ() {
+	register frank frank@example.com samepass
+	assertEquals 201 "$STATUS"
+	register grace grace@example.com samepass
+	assertEquals 201 "$STATUS"
+	assertNotEquals "a fresh salt each time" \
+		"$(sqlite3 "$DB" "SELECT password FROM users WHERE username='frank'")" \
+		"$(sqlite3 "$DB" "SELECT password FROM users WHERE username='grace'")"
+}
+
+# --- tokens, both ways with PyJWT --------------------------------------------
+
+test_our_token_decodes_with_pyjwt() {
+	login alice@example.com secret
+	assertEquals 200 "$STATUS"
+	local now out
+	now=$(date +%s)
+	out=$(py "$TOKEN" <<'PY'
+import sys, jwt
+claims = jwt.decode(sys.argv[1], 'test-secret-key', algorithms=['HS256'])
+print(claims['sub'], type(claims['exp']).__name__, claims['exp'], sorted(claims))
+PY
+)
+	assertEquals "PyJWT decodes it: $TOKEN" 0 $?
+	set -- $out
+	assertEquals "sub is the email" alice@example.com "$1"
+	assertEquals "exp is an integer" int "$2"
+	assertTrue "exp is now + 30 min ($3 vs $now)" "[ $(($3 - now)) -ge 1790 ] && [ $(($3 - now)) -le 1810 ]"
+	assertEquals "no other claims" "['exp', 'sub']" "$4 $5"
+	assertEquals "header, byte for byte" '{"alg":"HS256","typ":"JWT"}' \
+		"$(py "$TOKEN" <<<"import sys, base64; s = sys.argv[1].split('.')[0]; print(base64.urlsafe_b64decode(s + '=' * (-len(s) % 4)).decode())")"
+	assertEquals "PyJWT reads the same header" "{'alg': 'HS256', 'typ': 'JWT'}" \
+		"$(py "$TOKEN" <<<"import sys, jwt; print(jwt.get_unverified_header(sys.argv[1]))")"
+	assertFalse "PyJWT refuses it with another key" \
+		"py '$TOKEN' 2>/dev/null <<<\"import sys, jwt; jwt.decode(sys.argv[1], 'other-key', algorithms=['HS256'])\""
+}
+
+test_refreshed_token_decodes_with_pyjwt() {
+	login bob@example.com mynewpassword
+	assertEquals 200 "$STATUS"
+	http POST /auth/refresh_token -H "Authorization: Bearer $TOKEN"
+	assertEquals 200 "$STATUS"
+	local tok
+	tok=$(echo "$BODY" | jq -r .access_token)
+	assertEquals "bob@example.com int" "$(py "$tok" <<'PY'
+import sys, jwt
+c = jwt.decode(sys.argv[1], 'test-secret-key', algorithms=['HS256'])
+print(c['sub'], type(c['exp']).__name__)
+PY
+)"
+}
+
+test_pyjwt_token_is_accepted() {
+	local tok id
+	tok=$(py <<'PY'
+import time, jwt
+print(jwt.encode({'sub': 'denis@example.com', 'exp': int(time.time()) + 600}, 'test-secret-key', algorithm='HS256'))
+PY
+)
+	assertNotNull "PyJWT made a token" "$tok"
+	id=$(sqlite3 "$DB" "SELECT id FROM users WHERE email = 'denis@example.com'")
+	http PUT "/users/$id" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+		-d '{"username":"dênis","email":"denis@example.com","password":"s3nh@ çã+&=%20/?"}'
+	assertHttp 200 "{\"id\":$id,\"username\":\"dênis\",\"email\":\"denis@example.com\"}"
+	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	assertEquals "refresh with PyJWT's token" 200 "$STATUS"
+}
+
+test_pyjwt_token_with_float_exp_and_extra_claims_is_accepted() {
+	# PyJWT lets Python callers put a float exp and more claims (iat, nbf).
+	local tok
+	tok=$(py <<'PY'
+import time, jwt
+now = time.time()
+print(jwt.encode({'sub': 'alice@example.com', 'exp': now + 600.5, 'iat': int(now), 'nbf': int(now) - 5},
+                 'test-secret-key', algorithm='HS256'))
+PY
+)
+	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	assertEquals "$BODY" 200 "$STATUS"
+}
+
+test_pyjwt_token_expired_or_wrongly_signed_is_refused() {
+	local tok
+	tok=$(py <<'PY'
+import time, jwt
+print(jwt.encode({'sub': 'alice@example.com', 'exp': int(time.time()) - 60}, 'test-secret-key', algorithm='HS256'))
+PY
+)
+	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	assertHttp 401 '{"detail":"Could not validate credentials"}'
+	assertEquals "Bearer" "$(header WWW-Authenticate)"
+	tok=$(py <<'PY'
+import time, jwt
+print(jwt.encode({'sub': 'alice@example.com', 'exp': int(time.time()) + 600}, 'other-secret-key', algorithm='HS256'))
+PY
+)
+	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	assertHttp 401 '{"detail":"Could not validate credentials"}'
+	tok=$(py <<'PY'
+import time, jwt
+print(jwt.encode({'sub': 'alice@example.com', 'exp': int(time.time()) + 600}, 'test-secret-key', algorithm='HS512'))
+PY
+)
+	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	assertHttp 401 '{"detail":"Could not validate credentials"}'
+}
+
+. "$(dirname "$0")/../lib/report.sh"
+. shunit2
