@@ -21,10 +21,11 @@
  *
  * in may hold any bytes, NUL included; nothing outside in[0..len) is read.
  * Bytes that are not UTF-8 count as one character each and are refused as
- * unsafe characters. Nothing is written to *out on failure, nor to *reason on
- * success. Memory is taken only through the two buffers (and freed scratch
- * buffers): when it runs short the buffer is marked failed, so the caller
- * checks buf_ok() on the one it is about to use. No global state; thread-safe. */
+ * unsafe characters, so what is appended (address or reason) is always valid
+ * UTF-8. Nothing is written to *out on failure, nor to *reason on success.
+ * Memory is taken only through the two buffers (and freed scratch buffers):
+ * when it runs short the buffer is marked failed, so the caller checks
+ * buf_ok() on the one it is about to use. No global state; thread-safe. */
 bool email_check(const char *in, size_t len, struct buf *out, struct buf *reason);
 
 #endif
