@@ -140,6 +140,7 @@ int password_hash(struct hash_gate *g, const char *password, size_t len, struct 
 	if (job.result != ARGON2_OK)
 		return -1;
 	buf_adds(out, encoded);
+	buf_cstr(out); /* callers bind it as a C string */
 	return buf_ok(out) ? 0 : -1;
 }
 

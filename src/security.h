@@ -39,7 +39,7 @@ int hash_gate_create(int cap);
 void hash_gate_open(struct hash_gate *g, int shared_fd, int cap);
 void hash_gate_close(struct hash_gate *g);
 
-/* Hashes password[0..len) into a PHC string in out; 0, or -1. */
+/* Appends the PHC string of password[0..len) to out, NUL-terminated; 0, or -1. */
 int password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out);
 /* Whether password matches the PHC string phc. With phc NULL it verifies
  * against a fixed dummy hash and returns false, so that an unknown email

@@ -5,6 +5,8 @@
 #   stack_start [VAR=value ...]   settings for this stack (SECRET_KEY has a default)
 #   stack_stop                    SIGTERM both halves, wait, remove the folder
 #   http METHOD PATH [curl args]  sets STATUS, BODY and HEADERS (a file)
+#
+# FZ_WRAP, when set, prefixes the pool's command (make valgrind sets it).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FZ_BIN=${FZ_BIN:-$ROOT/fast_zero}
@@ -21,7 +23,7 @@ free_port() {
 
 # Waits until the stack answers GET / (at most 10 s).
 stack_wait() {
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 ${STACK_WAIT_STEPS:-200}); do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/")" = 200 ] && return 0
 		sleep 0.05
 	done
@@ -53,7 +55,7 @@ stack_serve() {
 	(
 		cd "$STACK_DIR" || exit 1
 		exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
-			"$FZ_BIN" serve --listen "unix:$SOCKET" --migrations "$ROOT/migrations"
+			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --migrations "$ROOT/migrations"
 	) >>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
 	STACK_ENV=("$@")

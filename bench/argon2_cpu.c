@@ -1,0 +1,59 @@
+/* bench/argon2_cpu.c -- the CPU cost of one login's password check, as the
+ * service does it: argon2_verify() on an argon2id PHC string at the
+ * parameters src/security.c writes (m=65536 KiB, t=3, p=4).
+ *
+ * usage: argon2_cpu [N]   (default 10 verifies, after one warm-up)
+ * prints one line: "verifies=N cpu_s_per_verify=X wall_s_per_verify=Y"
+ * where cpu is user+sys of the whole process (getrusage RUSAGE_SELF counts
+ * the threads libargon2 starts for its lanes, once they have ended). */
+#include <argon2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+enum { T = 3, M_KIB = 65536, P = 4, SALT_LEN = 16, HASH_LEN = 32 };
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 10;
+	static const char password[] = "bench-password";
+	static const unsigned char salt[SALT_LEN] = "fast_zero-bench";
+	char phc[128];
+	if (n < 1 || n > 10000) {
+		fprintf(stderr, "usage: argon2_cpu [N]  (1..10000)\n");
+		return 2;
+	}
+	int rc = argon2id_hash_encoded(T, M_KIB, P, password, strlen(password), salt, sizeof salt, HASH_LEN,
+				       phc, sizeof phc);
+	if (rc != ARGON2_OK || argon2_verify(phc, password, strlen(password), Argon2_id) != ARGON2_OK) {
+		fprintf(stderr, "argon2_cpu: %s\n", argon2_error_message(rc));
+		return 1;
+	}
+	double c0 = cpu_seconds(), w0 = wall_seconds();
+	for (int i = 0; i < n; i++) {
+		if (argon2_verify(phc, password, strlen(password), Argon2_id) != ARGON2_OK) {
+			fprintf(stderr, "argon2_cpu: verify failed\n");
+			return 1;
+		}
+	}
+	double cpu = cpu_seconds() - c0, wall = wall_seconds() - w0;
+	printf("verifies=%d cpu_s_per_verify=%.6f wall_s_per_verify=%.6f\n", n, cpu / n, wall / n);
+	return 0;
+}
