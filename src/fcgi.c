@@ -172,9 +172,8 @@ static int list_push(struct fcgi_request *r, size_t name_off, size_t value_off)
 		r->list = p;
 		r->cap = cap;
 	}
-	/* Offsets for now: params.data may still move while it grows. */
-	r->list[r->count].name = (const char *)(uintptr_t)name_off;
-	r->list[r->count].value = (const char *)(uintptr_t)value_off;
+	r->list[r->count].name = name_off;
+	r->list[r->count].value = value_off;
 	r->count++;
 	return 0;
 }
@@ -200,18 +199,14 @@ int fcgi_parse_params(struct fcgi_request *r, const unsigned char *d, size_t len
 		if (!buf_ok(s) || list_push(r, name_off, value_off))
 			return -1;
 	}
-	for (size_t i = 0; i < r->count; i++) {
-		r->list[i].name = s->data + (uintptr_t)r->list[i].name;
-		r->list[i].value = s->data + (uintptr_t)r->list[i].value;
-	}
 	return 0;
 }
 
 const char *fcgi_param(const struct fcgi_request *r, const char *name)
 {
 	for (size_t i = 0; i < r->count; i++)
-		if (strcmp(r->list[i].name, name) == 0)
-			return r->list[i].value;
+		if (strcmp(r->params.data + r->list[i].name, name) == 0)
+			return r->params.data + r->list[i].value;
 	return NULL;
 }
 

@@ -17,12 +17,13 @@
 #include "buf.h"
 
 /* Largest PARAMS block and STDIN body we take; more is refused (413). */
-#define FCGI_MAX_PARAMS (64 * 1024)
-#define FCGI_MAX_BODY (1024 * 1024)
+#define FCGI_MAX_PARAMS ((size_t)64 * 1024)
+#define FCGI_MAX_BODY ((size_t)1024 * 1024)
 
+/* A parameter: offsets of its NUL-terminated name and value in params. */
 struct fcgi_param {
-	const char *name;
-	const char *value;
+	size_t name;
+	size_t value;
 };
 
 struct fcgi_request {

@@ -620,7 +620,9 @@ static bool close_container(struct parser *p)
 		const struct key *keys = n ? p->keys + (p->nkeys - n) : NULL;
 		if (!build_object(p, values, keys, n, &v))
 			return false;
-		p->nkeys -= n;
+		/* The analyzer loses track of the parser's stacks here; they are
+		 * freed when parsing ends, whatever its outcome. */
+		p->nkeys -= n; // NOLINT(clang-analyzer-unix.Malloc)
 	} else if (!build_array(p, values, n, &v)) {
 		return fail_nomem(p);
 	}
@@ -886,8 +888,8 @@ static void write_float(struct buf *out, const char *text)
 		buf_adds(out, signbit(x) ? "-0.0" : "0.0");
 		return;
 	}
-	uint64_t m;
-	int exp;
+	uint64_t m = 0;
+	int exp = 0;
 	shortest_decimal(fabs(x), significant_digits(text), &m, &exp);
 	while (m % 10 == 0) {
 		m /= 10;

@@ -74,7 +74,7 @@ static int listen_unix(struct pool *p, const char *path)
 		log_error("socket path too long: %s", path);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (socket_is_stale(&sa))
 		unlink(path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -87,7 +87,7 @@ static int listen_unix(struct pool *p, const char *path)
 			close(fd);
 		return -1;
 	}
-	strcpy(p->unix_path, path);
+	memcpy(p->unix_path, sa.sun_path, sizeof p->unix_path);
 	return fd;
 }
 

@@ -5,6 +5,7 @@
  * a 307 redirect. A "*" segment matches one non-empty path segment, FastAPI's
  * "{user_id}". A known path with another method gets 405 and an Allow header
  * listing every method of that path. */
+#include <stdio.h>
 #include <string.h>
 
 #include "app.h"
@@ -65,6 +66,7 @@ void router_dispatch(struct app *app, const struct request *req, struct response
 	struct ctx c = {.app = app, .req = req, .res = res};
 	size_t n = path_len_trimmed(req->path);
 	char allow[64] = "";
+	size_t allow_len = 0;
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
 		if (!route_matches(routes[i].pattern, req->path, n, &c))
 			continue;
@@ -72,11 +74,10 @@ void router_dispatch(struct app *app, const struct request *req, struct response
 			routes[i].handler(&c);
 			return;
 		}
-		if (allow[0])
-			strcat(allow, ", ");
-		strcat(allow, routes[i].method);
+		allow_len += (size_t)snprintf(allow + allow_len, sizeof allow - allow_len, "%s%s",
+					      allow_len ? ", " : "", routes[i].method);
 	}
-	if (allow[0])
+	if (allow_len)
 		answer_not_allowed(res, allow);
 	else
 		http_error(res, 404, "Not Found");

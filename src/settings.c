@@ -154,7 +154,7 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 		fail(err, errsz, "DATABASE_URL", "is not a SQLite URL such as sqlite:///database.db");
 	else if (check_algorithm(raw->value[K_ALGORITHM]))
 		fail(err, errsz, "ALGORITHM", "must be HS256, HS384 or HS512");
-	else if (parse_long(raw->value[K_EXPIRE], 1, 525600 * 10, &s->expire_minutes))
+	else if (parse_long(raw->value[K_EXPIRE], 1, 5256000L, &s->expire_minutes))
 		fail(err, errsz, "ACCESS_TOKEN_EXPIRE_MINUTES", "must be a whole number of minutes, at least 1");
 	else if (parse_long(raw->value[K_WORKERS], 0, 1024, &s->workers))
 		fail(err, errsz, "WORKERS", "must be a whole number from 1 to 1024");

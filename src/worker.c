@@ -133,7 +133,7 @@ static void worker_loop(struct worker *w, int listen_fd, int sfd)
 		pfd[1] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
 		for (int i = 0; i < w->nkept; i++)
 			pfd[2 + i] = (struct pollfd){.fd = w->kept[i], .events = POLLIN};
-		if (poll(pfd, (nfds_t)(2 + w->nkept), -1) < 0) {
+		if (poll(pfd, (nfds_t)2 + (nfds_t)w->nkept, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
