@@ -20,6 +20,7 @@
 
 struct options {
 	const char *listen;
+	const char *hash_listen;
 	const char *env_path;
 	const char *migrations;
 	long workers;
@@ -45,14 +46,20 @@ static const char usage_text[] =
 	"  WORKERS                      worker processes, default twice the core count\n";
 
 static const char serve_text[] =
-	"usage: fast_zero serve [--listen ADDR] [--workers N] [--env FILE]\n"
+	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--workers N] [--env FILE]\n"
 	"\n"
 	"Runs a supervisor and N worker processes answering FastCGI on ADDR.\n"
-	"  --listen ADDR   unix:/path/to.sock, /path/to.sock or host:port\n"
-	"                  (default unix:var/fast_zero.sock); a listening socket\n"
-	"                  handed over on fd 0 (spawn-fcgi, systemd) is used instead\n"
-	"  --workers N     worker processes (default WORKERS, else twice the cores)\n"
-	"  --env FILE      the .env file to read (default .env)\n"
+	"  --listen ADDR       unix:/path/to.sock, /path/to.sock or host:port\n"
+	"                      (default unix:var/fast_zero.sock); a listening socket\n"
+	"                      handed over on fd 0 (spawn-fcgi, systemd) is used instead\n"
+	"  --hash-listen ADDR  a second socket, served by one worker per core, for the\n"
+	"                      routes that hash passwords (nginx/upstream.conf sends\n"
+	"                      them there), so a burst of logins never takes the\n"
+	"                      workers the other routes need\n"
+	"  --workers N         worker processes on ADDR (default WORKERS, else twice\n"
+	"                      the cores)\n"
+	"  --env FILE          the .env file to read (default .env)\n"
+	"  --migrations DIR    where the migrations are (see help migrate)\n"
 	"\n"
 	"Signals: TERM/INT stop gracefully (requests in flight finish, the socket\n"
 	"is removed); HUP re-reads the settings and replaces the workers one by one.\n"
@@ -92,6 +99,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
+		{"hash-listen", required_argument, NULL, 'H'},
 		{"workers", required_argument, NULL, 'w'},
 		{"env", required_argument, NULL, 'e'},
 		{"migrations", required_argument, NULL, 'm'},
@@ -103,6 +111,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->listen = optarg; break;
+		case 'H': o->hash_listen = optarg; break;
 		case 'e': o->env_path = optarg; break;
 		case 'm': o->migrations = optarg; break;
 		case 'w':
@@ -172,7 +181,8 @@ static int serve(const struct options *o)
 	static struct settings s;
 	if (load_settings(o, &s, SETTINGS_SECRET_REQUIRED) || check_database(o, &s))
 		return 1;
-	struct pool_options po = {.listen = o->listen, .workers = o->workers, .env_path = o->env_path};
+	struct pool_options po = {.listen = o->listen, .hash_listen = o->hash_listen, .workers = o->workers,
+				  .env_path = o->env_path};
 	return pool_run(&po, &s);
 }
 

@@ -26,8 +26,20 @@
 #define SLOTS_MAX 2048
 #define STOP_GRACE_S 30
 
+/* The sockets the pool serves: the main one, and optionally one for the
+ * routes that hash passwords, with its own core-count workers, so that a
+ * burst of logins queues there instead of taking every worker. */
+enum { MAIN, HASH, LISTENERS };
+
+struct listener {
+	int fd;      /* -1 when not served */
+	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* to remove at exit */
+	long size;   /* workers wanted on it */
+};
+
 struct slot {
 	pid_t pid;
+	int listener;
 	unsigned generation; /* the settings generation the worker started with */
 	bool retiring;       /* asked to stop during a reload */
 };
@@ -35,11 +47,9 @@ struct slot {
 struct pool {
 	const struct pool_options *opt;
 	struct settings *settings;
-	int listen_fd;
+	struct listener listeners[LISTENERS];
 	int sig_fd;
 	int hash_gate_fd;
-	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	long size;
 	unsigned generation;
 	struct slot slots[SLOTS_MAX];
 	time_t last_spawn;
@@ -67,7 +77,7 @@ static bool socket_is_stale(const struct sockaddr_un *sa)
 	return stale;
 }
 
-static int listen_unix(struct pool *p, const char *path)
+static int listen_unix(struct listener *l, const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof sa.sun_path) {
@@ -87,7 +97,7 @@ static int listen_unix(struct pool *p, const char *path)
 			close(fd);
 		return -1;
 	}
-	memcpy(p->unix_path, sa.sun_path, sizeof p->unix_path);
+	memcpy(l->unix_path, sa.sun_path, sizeof l->unix_path);
 	return fd;
 }
 
@@ -114,21 +124,51 @@ static int listen_tcp(const char *spec)
 	return fd;
 }
 
-static int open_listener(struct pool *p)
+/* Opens the socket named by addr (see pool.h) into l; 0 or -1. */
+static int open_listener(struct listener *l, const char *addr)
 {
-	const char *l = p->opt->listen;
-	int fd = inherited_socket();
-	if (fd < 0 && strncmp(l, "unix:", 5) == 0)
-		fd = listen_unix(p, l + 5);
-	else if (fd < 0 && l[0] == '/')
-		fd = listen_unix(p, l);
-	else if (fd < 0)
-		fd = listen_tcp(l);
+	int fd;
+	if (strncmp(addr, "unix:", 5) == 0)
+		fd = listen_unix(l, addr + 5);
+	else if (addr[0] == '/')
+		fd = listen_unix(l, addr);
+	else
+		fd = listen_tcp(addr);
 	/* Non-blocking, so that workers woken together for one connection do not
 	 * block in accept(); each of them polls again. */
 	if (fd >= 0)
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	return fd;
+	l->fd = fd;
+	return fd < 0 ? -1 : 0;
+}
+
+static void close_listeners(struct pool *p)
+{
+	for (int i = 0; i < LISTENERS; i++) {
+		struct listener *l = &p->listeners[i];
+		if (l->fd >= 0)
+			close(l->fd);
+		if (l->unix_path[0])
+			unlink(l->unix_path);
+		l->fd = -1;
+	}
+}
+
+/* The main socket (inherited on fd 0, or opened) and the hash socket. */
+static int open_listeners(struct pool *p)
+{
+	struct listener *main_l = &p->listeners[MAIN], *hash_l = &p->listeners[HASH];
+	main_l->fd = inherited_socket();
+	if (main_l->fd >= 0)
+		fcntl(main_l->fd, F_SETFL, fcntl(main_l->fd, F_GETFL) | O_NONBLOCK);
+	else if (open_listener(main_l, p->opt->listen))
+		return -1;
+	if (p->opt->hash_listen && open_listener(hash_l, p->opt->hash_listen)) {
+		close_listeners(p);
+		return -1;
+	}
+	hash_l->size = hash_l->fd >= 0 ? hash_gate_cap() : 0;
+	return 0;
 }
 
 static int signal_fd(void)
@@ -143,18 +183,18 @@ static int signal_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static void spawn(struct pool *p, struct slot *s)
+static void spawn(struct pool *p, struct slot *s, int listener)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p->sig_fd);
-		exit(worker_run(p->listen_fd, p->hash_gate_fd, p->settings));
+		exit(worker_run(p->listeners[listener].fd, p->hash_gate_fd, p->settings));
 	}
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
 		return;
 	}
-	*s = (struct slot){.pid = pid, .generation = p->generation};
+	*s = (struct slot){.pid = pid, .listener = listener, .generation = p->generation};
 }
 
 static struct slot *free_slot(struct pool *p)
@@ -165,11 +205,14 @@ static struct slot *free_slot(struct pool *p)
 	return NULL;
 }
 
-static long live_workers(const struct pool *p, bool count_retiring)
+/* Workers alive on listener (or on any, with -1), retiring ones included or not. */
+static long live_workers(const struct pool *p, int listener, bool count_retiring)
 {
 	long n = 0;
-	for (int i = 0; i < SLOTS_MAX; i++)
-		n += p->slots[i].pid && (count_retiring || !p->slots[i].retiring);
+	for (int i = 0; i < SLOTS_MAX; i++) {
+		const struct slot *s = &p->slots[i];
+		n += s->pid && (listener < 0 || s->listener == listener) && (count_retiring || !s->retiring);
+	}
 	return n;
 }
 
@@ -182,12 +225,14 @@ static void fill(struct pool *p)
 		p->last_spawn = now;
 		p->spawns_this_second = 0;
 	}
-	while (live_workers(p, false) < p->size && p->spawns_this_second < 10 + p->size) {
-		struct slot *s = free_slot(p);
-		if (!s)
-			return;
-		spawn(p, s);
-		p->spawns_this_second++;
+	for (int l = 0; l < LISTENERS; l++) {
+		while (live_workers(p, l, false) < p->listeners[l].size && p->spawns_this_second < 10 + SLOTS_MAX / 64) {
+			struct slot *s = free_slot(p);
+			if (!s)
+				return;
+			spawn(p, s, l);
+			p->spawns_this_second++;
+		}
 	}
 }
 
@@ -202,7 +247,7 @@ static void retire_next(struct pool *p)
 		struct slot *s = &p->slots[i];
 		struct slot *successor;
 		if (s->pid && s->generation != p->generation && (successor = free_slot(p))) {
-			spawn(p, successor);
+			spawn(p, successor, s->listener);
 			s->retiring = true;
 			kill(s->pid, SIGTERM);
 			return;
@@ -238,7 +283,7 @@ static void reload(struct pool *p)
 	*p->settings = fresh;
 	explicit_bzero(&fresh, sizeof fresh);
 	if (p->opt->workers == 0 && p->settings->workers > 0)
-		p->size = p->settings->workers;
+		p->listeners[MAIN].size = p->settings->workers;
 	p->generation++;
 	log_info("reloading: replacing the workers one by one");
 }
@@ -250,7 +295,7 @@ static void stop_all(struct pool *p)
 	for (int i = 0; i < SLOTS_MAX; i++)
 		if (p->slots[i].pid)
 			kill(p->slots[i].pid, SIGTERM);
-	while (live_workers(p, true) > 0) {
+	while (live_workers(p, -1, true) > 0) {
 		if (time(NULL) > deadline) {
 			for (int i = 0; i < SLOTS_MAX; i++)
 				if (p->slots[i].pid)
@@ -289,14 +334,17 @@ static long default_size(const struct pool_options *opt, const struct settings *
 int pool_run(const struct pool_options *opt, struct settings *settings)
 {
 	static struct pool p; /* large (slots); one per process */
-	p = (struct pool){.opt = opt, .settings = settings, .size = default_size(opt, settings)};
-	if (p.size > SLOTS_MAX / 2)
-		p.size = SLOTS_MAX / 2;
-	if ((p.sig_fd = signal_fd()) < 0 || (p.listen_fd = open_listener(&p)) < 0)
+	p = (struct pool){.opt = opt, .settings = settings};
+	p.listeners[MAIN] = (struct listener){.fd = -1, .size = default_size(opt, settings)};
+	p.listeners[HASH] = (struct listener){.fd = -1};
+	if (p.listeners[MAIN].size > SLOTS_MAX / 4)
+		p.listeners[MAIN].size = SLOTS_MAX / 4;
+	if ((p.sig_fd = signal_fd()) < 0 || open_listeners(&p))
 		return 1;
 	if ((p.hash_gate_fd = hash_gate_create(hash_gate_cap())) < 0)
 		log_error("no password-hashing gate (%s): hashing is not capped", strerror(errno));
-	log_info("serving FastCGI on %s with %ld workers", p.unix_path[0] ? p.unix_path : opt->listen, p.size);
+	log_info("serving FastCGI with %ld workers%s", p.listeners[MAIN].size,
+		 p.listeners[HASH].fd >= 0 ? ", and password hashing on its own socket" : "");
 	bool running = true;
 	while (running) {
 		fill(&p);
@@ -306,10 +354,15 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 		running = on_signals(&p);
 	}
 	log_info("stopping: letting the requests in flight finish");
-	close(p.listen_fd);
+	for (int i = 0; i < LISTENERS; i++)
+		if (p.listeners[i].fd >= 0)
+			close(p.listeners[i].fd);
 	stop_all(&p);
-	if (p.unix_path[0])
-		unlink(p.unix_path);
+	for (int i = 0; i < LISTENERS; i++)
+		if (p.listeners[i].unix_path[0])
+			unlink(p.listeners[i].unix_path);
+	if (p.hash_gate_fd >= 0)
+		close(p.hash_gate_fd);
 	log_info("stopped");
 	return 0;
 }

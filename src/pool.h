@@ -6,14 +6,20 @@
  * stops the workers gracefully, removes the socket and returns 0; SIGHUP
  * re-reads the settings and replaces the workers one at a time, each new one
  * started before an old one is asked to stop, so the socket never goes
- * unserved. */
+ * unserved.
+ *
+ * With a hash socket (--hash-listen), as many more workers as there are
+ * cores serve it: nginx sends there the routes that hash a password
+ * (registration, update, login), so a burst of logins waits in that queue
+ * while the main workers stay free for everything else. */
 #ifndef FZ_POOL_H
 #define FZ_POOL_H
 
 struct settings;
 
 struct pool_options {
-	const char *listen;   /* "unix:/path", "/path", or "host:port" */
+	const char *listen;      /* "unix:/path", "/path", or "host:port" */
+	const char *hash_listen; /* the password-hashing routes' socket, or NULL */
 	long workers;         /* 0: twice the core count */
 	const char *env_path; /* the .env re-read on SIGHUP */
 };

@@ -18,8 +18,10 @@
 #include "settings.h"
 #include "store.h"
 
-/* Connections kept open at nginx's request beyond this are closed after use. */
-#define KEPT_MAX 8
+/* nginx keeps at most its upstream `keepalive` count of idle connections per
+ * nginx process; beyond this many a connection is closed after use, which
+ * nginx then has to retry. */
+#define KEPT_MAX 64
 #define IO_TIMEOUT_S 30
 
 struct worker {

@@ -22,7 +22,7 @@ test_processes_are_named_fast_zero() {
 	for p in $(worker_pids); do
 		assertEquals "fast_zero" "$(ps -o comm= -p "$p")"
 	done
-	assertEquals 4 "$(worker_pids | wc -l)"
+	assertEquals "$POOL_SIZE" "$(worker_pids | wc -l)"
 }
 
 test_killed_worker_is_replaced_within_a_second() {
@@ -32,7 +32,7 @@ test_killed_worker_is_replaced_within_a_second() {
 	kill -KILL "$victim"
 	sleep 1
 	after=$(worker_pids)
-	assertEquals 4 "$(echo "$after" | wc -l)"
+	assertEquals "$POOL_SIZE" "$(echo "$after" | wc -l)"
 	assertFalse "the killed worker is gone" "echo '$after' | grep -qx '$victim'"
 	for _ in 1 2 3 4 5 6 7 8; do
 		http GET /
@@ -54,7 +54,7 @@ test_sighup_under_load_fails_no_request() {
 	assertEquals "every answer is 200" "200x400" "$codes"
 	sleep 1.5
 	after=$(worker_pids)
-	assertEquals 4 "$(echo "$after" | wc -l)"
+	assertEquals "$POOL_SIZE" "$(echo "$after" | wc -l)"
 	assertEquals "every worker was replaced" "" "$(comm -12 <(echo "$before") <(echo "$after"))"
 }
 

@@ -38,12 +38,13 @@ stack_start() {
 	BASE_URL=http://127.0.0.1:$PORT
 	DB=$STACK_DIR/test.db
 	SOCKET=$STACK_DIR/fz.sock
+	HASH_SOCKET=$STACK_DIR/fz-hash.sock
 	(
 		cd "$STACK_DIR" || exit 1
 		env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
 			"$FZ_BIN" migrate --migrations "$ROOT/migrations" >>"$STACK_DIR/log" 2>&1
 	) || { cat "$STACK_DIR/log" >&2; return 1; }
-	ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" >"$STACK_DIR/nginx.conf"
+	ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" >"$STACK_DIR/nginx.conf"
 	stack_serve "$@"
 	nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
 	NGINX_PID=$!
@@ -55,7 +56,8 @@ stack_serve() {
 	(
 		cd "$STACK_DIR" || exit 1
 		exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
-			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --migrations "$ROOT/migrations"
+			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --hash-listen "unix:$HASH_SOCKET" \
+			--migrations "$ROOT/migrations"
 	) >>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
 	STACK_ENV=("$@")
@@ -71,6 +73,10 @@ stack_stop() {
 	fi
 	rm -rf "$STACK_DIR"
 }
+
+# How many workers a stack runs: WORKERS=4 on the main socket, one per core
+# on the hash socket.
+POOL_SIZE=$((4 + $(nproc)))
 
 # The worker pids of the pool, one per line, sorted.
 worker_pids() {
