@@ -56,14 +56,41 @@ struct pool {
 	int spawns_this_second;
 };
 
-/* A socket handed over on fd 0 (spawn-fcgi, systemd's StandardInput=socket). */
-static int inherited_socket(void)
+static bool is_listening_socket(int fd)
 {
 	int listening = 0;
 	socklen_t len = sizeof listening;
-	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening)
+	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening;
+}
+
+/* How many sockets systemd passed from fd 3 on (LISTEN_FDS for our pid). */
+static int systemd_sockets(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid())
 		return 0;
-	return -1;
+	long n = strtol(fds, NULL, 10);
+	return n > 0 && n < 64 ? (int)n : 0;
+}
+
+/* Sockets handed over: systemd's fd 3 (main) and fd 4 (hash), or a single
+ * one on fd 0 (spawn-fcgi, StandardInput=socket). False when there are none. */
+static bool take_inherited(struct pool *p)
+{
+	int n = systemd_sockets();
+	if (n >= 1 && is_listening_socket(3)) {
+		p->listeners[MAIN].fd = 3;
+		if (n >= 2 && is_listening_socket(4))
+			p->listeners[HASH].fd = 4;
+	} else if (is_listening_socket(0)) {
+		p->listeners[MAIN].fd = 0;
+	} else {
+		return false;
+	}
+	for (int i = 0; i < LISTENERS; i++)
+		if (p->listeners[i].fd >= 0)
+			fcntl(p->listeners[i].fd, F_SETFL, fcntl(p->listeners[i].fd, F_GETFL) | O_NONBLOCK);
+	return true;
 }
 
 /* A stale socket file (left by a killed run) is one nobody answers on. */
@@ -154,18 +181,17 @@ static void close_listeners(struct pool *p)
 	}
 }
 
-/* The main socket (inherited on fd 0, or opened) and the hash socket. */
+/* The main and hash sockets: handed over, or opened as the options say. */
 static int open_listeners(struct pool *p)
 {
 	struct listener *main_l = &p->listeners[MAIN], *hash_l = &p->listeners[HASH];
-	main_l->fd = inherited_socket();
-	if (main_l->fd >= 0)
-		fcntl(main_l->fd, F_SETFL, fcntl(main_l->fd, F_GETFL) | O_NONBLOCK);
-	else if (open_listener(main_l, p->opt->listen))
-		return -1;
-	if (p->opt->hash_listen && open_listener(hash_l, p->opt->hash_listen)) {
-		close_listeners(p);
-		return -1;
+	if (!take_inherited(p)) {
+		if (open_listener(main_l, p->opt->listen))
+			return -1;
+		if (p->opt->hash_listen && open_listener(hash_l, p->opt->hash_listen)) {
+			close_listeners(p);
+			return -1;
+		}
 	}
 	hash_l->size = hash_l->fd >= 0 ? hash_gate_cap() : 0;
 	return 0;

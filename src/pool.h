@@ -1,7 +1,8 @@
 /* pool.h -- the supervisor: a listening socket and N worker processes.
  *
- * The supervisor opens the FastCGI socket (or takes the one handed over on
- * fd 0, the spawn-fcgi and systemd convention), forks the workers and then
+ * The supervisor opens the FastCGI socket (or takes the sockets handed over:
+ * systemd's LISTEN_FDS, fd 3 then fd 4 for hashing, or one on fd 0 as
+ * spawn-fcgi does), forks the workers and then
  * only watches: a worker that dies is replaced at once; SIGTERM or SIGINT
  * stops the workers gracefully, removes the socket and returns 0; SIGHUP
  * re-reads the settings and replaces the workers one at a time, each new one

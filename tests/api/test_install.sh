@@ -35,12 +35,13 @@ test_installed_binary_finds_its_migrations() {
 
 test_units_are_sandboxed_and_point_at_the_binary() {
 	local unit=$DEST/usr/lib/systemd/system/fast_zero.service d
-	for d in ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes StandardInput=socket \
+	for d in ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes \
 		"ExecStart=/usr/sbin/fast_zero serve" "ExecStartPre=/usr/sbin/fast_zero migrate" \
 		"ExecReload=/bin/kill -HUP \$MAINPID"; do
 		assertTrue "$d" "grep -qxF '$d' '$unit'"
 	done
 	assertTrue "ListenStream" "grep -qx 'ListenStream=/run/fast_zero/fast_zero.sock' '$DEST/usr/lib/systemd/system/fast_zero.socket'"
+	assertTrue "ListenStream (hash)" "grep -qx 'ListenStream=/run/fast_zero/fast_zero-hash.sock' '$DEST/usr/lib/systemd/system/fast_zero.socket'"
 	if command -v systemd-analyze >/dev/null 2>&1; then
 		local out
 		out=$(systemd-analyze verify "$unit" 2>&1)

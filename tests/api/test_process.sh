@@ -122,6 +122,30 @@ test_runs_on_a_socket_handed_over_on_fd0() {
 	stack_wait
 }
 
+test_runs_on_sockets_passed_by_systemd() {
+	if ! command -v systemd-socket-activate >/dev/null; then
+		startSkipping
+		echo "systemd-socket-activate is not installed: skipped"
+	fi
+	kill -TERM "$FZ_PID"
+	wait "$FZ_PID" 2>/dev/null
+	(cd "$STACK_DIR" && exec systemd-socket-activate -l "$SOCKET" -l "$HASH_SOCKET" \
+		-E SECRET_KEY=test-secret-key -E DATABASE_URL="sqlite:///$DB" ${ASAN_OPTIONS:+-E ASAN_OPTIONS} \
+		"$FZ_BIN" serve --workers 2 --migrations "$ROOT/migrations") >>"$STACK_DIR/log" 2>&1 &
+	FZ_PID=$!
+	stack_wait
+	http POST /users/ -H 'Content-Type: application/json' \
+		-d '{"username":"sd","email":"sd@example.com","password":"pw"}'
+	assertHttp 201 '{"id":1,"username":"sd","email":"sd@example.com"}'
+	# systemd-socket-activate execs the pool in its own process: its children are the workers.
+	assertEquals "two workers, and one per core on the hash socket" $((2 + $(nproc))) "$(worker_pids | wc -l)"
+	kill -TERM "$FZ_PID"
+	wait "$FZ_PID" 2>/dev/null
+	rm -f "$SOCKET" "$HASH_SOCKET"
+	stack_serve
+	stack_wait
+}
+
 test_missing_secret_key_stops_the_start() {
 	local out
 	out=$(unset SECRET_KEY; DATABASE_URL=sqlite:///x.db in_empty_dir serve 2>&1)
