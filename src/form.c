@@ -56,72 +56,156 @@ bool utf8_valid(const char *s, size_t n)
 	return true;
 }
 
-/* Appends the decoded bytes, then re-validates them as UTF-8 in place. */
-static void decode_part(struct buf *out, const char *s, size_t n)
+void utf8_add_replacing(struct buf *out, const char *s, size_t n)
 {
-	struct buf raw;
-	buf_init(&raw);
-	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
-		if (s[i] == '+')
-			buf_addc(&raw, ' ');
-		else if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
-			 (lo = hex_value(s[i + 2])) >= 0) {
-			buf_addc(&raw, (char)(hi << 4 | lo));
-			i += 2;
-		} else
-			buf_addc(&raw, s[i]);
-	}
-	const unsigned char *p = (const unsigned char *)raw.data;
-	for (size_t i = 0; i < raw.len;) {
-		size_t k = utf8_seq_len(p + i, raw.len - i);
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_seq_len(p + i, n - i);
 		if (k)
 			buf_add(out, p + i, k);
 		else
 			buf_adds(out, "\xEF\xBF\xBD"); /* U+FFFD, as errors="replace" */
 		i += k ? k : 1;
 	}
+}
+
+/* Appends s[0..n) with '+' and %XX decoded, as UTF-8, and a NUL. */
+static void add_percent_decoded(struct buf *out, const char *s, size_t n)
+{
+	struct buf raw;
+	buf_init(&raw);
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '+') {
+			buf_addc(&raw, ' ');
+		} else if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
+			   (lo = hex_value(s[i + 2])) >= 0) {
+			buf_addc(&raw, (char)(hi << 4 | lo));
+			i += 2;
+		} else {
+			buf_addc(&raw, s[i]);
+		}
+	}
+	utf8_add_replacing(out, raw.data, raw.len);
 	buf_addc(out, '\0');
 	buf_free(&raw);
 }
 
-static int grow_offsets(struct form *f, size_t *cap)
+static void add_text(struct buf *out, const char *s, size_t n, bool percent_encoded)
 {
-	if (f->count * 2 + 2 > *cap) {
-		size_t n = *cap ? *cap * 2 : 16;
+	if (percent_encoded) {
+		add_percent_decoded(out, s, n);
+	} else {
+		utf8_add_replacing(out, s, n);
+		buf_addc(out, '\0');
+	}
+}
+
+static int add_pair(struct form *f, const char *name, size_t name_len, const char *value,
+		    size_t value_len, bool percent_encoded)
+{
+	if (f->count * 2 + 2 > f->cap) {
+		size_t n = f->cap ? f->cap * 2 : 16;
 		size_t *p = realloc(f->offsets, n * sizeof *p);
 		if (!p)
 			return -1;
 		f->offsets = p;
-		*cap = n;
+		f->cap = n;
 	}
-	return 0;
+	f->offsets[f->count * 2] = f->text.len;
+	add_text(&f->text, name, name_len, percent_encoded);
+	f->offsets[f->count * 2 + 1] = f->text.len;
+	add_text(&f->text, value, value_len, percent_encoded);
+	f->count++;
+	return buf_ok(&f->text) ? 0 : -1;
+}
+
+static void form_reset(struct form *f)
+{
+	buf_reset(&f->text);
+	f->count = 0;
 }
 
 int form_parse(struct form *f, const char *s, size_t n)
 {
-	size_t cap = 0;
-	buf_reset(&f->text);
-	f->count = 0;
-	free(f->offsets);
-	f->offsets = NULL;
+	form_reset(f);
 	for (size_t at = 0; at < n;) {
 		const char *amp = memchr(s + at, '&', n - at);
 		size_t end = amp ? (size_t)(amp - s) : n;
 		const char *eq = memchr(s + at, '=', end - at);
 		size_t name_end = eq ? (size_t)(eq - s) : end;
-		if (end > at) {
-			if (grow_offsets(f, &cap))
-				return -1;
-			f->offsets[f->count * 2] = f->text.len;
-			decode_part(&f->text, s + at, name_end - at);
-			f->offsets[f->count * 2 + 1] = f->text.len;
-			decode_part(&f->text, s + name_end + (eq ? 1 : 0), eq ? end - name_end - 1 : 0);
-			f->count++;
-		}
+		if (end > at && add_pair(f, s + at, name_end - at, s + name_end + (eq ? 1 : 0),
+					 eq ? end - name_end - 1 : 0, true))
+			return -1;
 		at = end + 1;
 	}
-	return buf_ok(&f->text) ? 0 : -1;
+	return 0;
+}
+
+/* The boundary parameter of a multipart Content-Type; its length, or 0. */
+static size_t multipart_boundary(const char *content_type, const char **out)
+{
+	const char *b = strcasestr(content_type, "boundary=");
+	if (!b)
+		return 0;
+	b += 9;
+	bool quoted = *b == '"';
+	b += quoted;
+	size_t n = strcspn(b, quoted ? "\"" : "; \t");
+	*out = b;
+	return n <= 70 ? n : 0; /* RFC 2046's limit */
+}
+
+/* The name="..." of a part's Content-Disposition header in h[0..n). */
+static bool part_name(const char *h, size_t n, const char **name, size_t *len)
+{
+	for (const char *p = h; (p = memmem(p, n - (size_t)(p - h), "name=\"", 6)); p += 6) {
+		if (p > h && (p[-1] == ' ' || p[-1] == ';')) {
+			const char *start = p + 6, *end = memchr(start, '"', n - (size_t)(start - h));
+			if (!end)
+				return false;
+			*name = start;
+			*len = (size_t)(end - start);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Just past the first "--boundary" (which may open the body without the
+ * CRLF that precedes the others), or NULL. */
+static const char *first_delimiter_end(const char *body, size_t n, const char *delim, size_t dlen)
+{
+	if (n >= dlen - 2 && memcmp(body, delim + 2, dlen - 2) == 0)
+		return body + dlen - 2;
+	const char *p = memmem(body, n, delim, dlen);
+	return p ? p + dlen : NULL;
+}
+
+int form_parse_multipart(struct form *f, const char *body, size_t n, const char *content_type)
+{
+	const char *boundary;
+	size_t blen = multipart_boundary(content_type, &boundary);
+	char delim[80] = "\r\n--";
+	form_reset(f);
+	if (!blen)
+		return 0;
+	memcpy(delim + 4, boundary, blen);
+	size_t dlen = blen + 4;
+	const char *end = body + n, *head_end, *next, *name;
+	for (const char *at = first_delimiter_end(body, n, delim, dlen); at; at = next + dlen) {
+		size_t name_len;
+		if (end - at < 2 || memcmp(at, "\r\n", 2) != 0)
+			break; /* "--" closes the body */
+		at += 2;
+		if (!(head_end = memmem(at, (size_t)(end - at), "\r\n\r\n", 4)) ||
+		    !(next = memmem(head_end + 4, (size_t)(end - head_end - 4), delim, dlen)))
+			break;
+		if (part_name(at, (size_t)(head_end - at), &name, &name_len) &&
+		    add_pair(f, name, name_len, head_end + 4, (size_t)(next - head_end - 4), false))
+			return -1;
+	}
+	return 0;
 }
 
 const char *form_get(const struct form *f, const char *name, size_t *len)

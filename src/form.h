@@ -17,17 +17,25 @@ struct form {
 	struct buf text; /* decoded names and values, each NUL-terminated */
 	size_t *offsets; /* name, value, name, value, ... into text */
 	size_t count;    /* pairs */
+	size_t cap;      /* room in offsets */
 };
 
 void form_init(struct form *f);
 void form_free(struct form *f);
 /* Decodes s[0..n) into f (emptied first); 0, or -1 when memory is short. */
 int form_parse(struct form *f, const char *s, size_t n);
+/* Decodes a multipart/form-data body (the boundary is read from its
+ * Content-Type) into f: each part's name="..." and its content. Parts it
+ * cannot read are skipped, as Starlette would refuse them. 0, or -1 when
+ * memory is short. */
+int form_parse_multipart(struct form *f, const char *body, size_t n, const char *content_type);
 /* The last value of name, or NULL; *len gets its length (values may hold NULs). */
 const char *form_get(const struct form *f, const char *name, size_t *len);
 
 /* Whether s[0..n) is valid UTF-8 as Python's strict decoder sees it (no
  * surrogates, no overlong forms). */
 bool utf8_valid(const char *s, size_t n);
+/* Appends s[0..n) with every byte that is not valid UTF-8 replaced by U+FFFD. */
+void utf8_add_replacing(struct buf *out, const char *s, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "form.h"
 #include "routes/routes.h"
 
 struct route {
@@ -28,6 +29,10 @@ static const struct route routes[] = {
 	{"DELETE", "/users/*", users_delete},
 	{"POST", "/auth/token", auth_token},
 	{"POST", "/auth/refresh_token", auth_refresh_token},
+	{"GET", "/openapi.json", docs_openapi},
+	{"GET", "/docs", docs_swagger_ui},
+	{"GET", "/docs/oauth2-redirect", docs_oauth2_redirect},
+	{"GET", "/redoc", docs_redoc},
 };
 
 /* Length of path without one trailing slash (the root keeps its slash). */
@@ -61,7 +66,7 @@ static void answer_not_allowed(struct response *res, const char *allow)
 	http_header(res, "Allow", allow);
 }
 
-void router_dispatch(struct app *app, const struct request *req, struct response *res)
+static void dispatch(struct app *app, const struct request *req, struct response *res)
 {
 	struct ctx c = {.app = app, .req = req, .res = res};
 	size_t n = path_len_trimmed(req->path);
@@ -81,4 +86,21 @@ void router_dispatch(struct app *app, const struct request *req, struct response
 		answer_not_allowed(res, allow);
 	else
 		http_error(res, 404, "Not Found");
+}
+
+void router_dispatch(struct app *app, const struct request *req, struct response *res)
+{
+	size_t n = strlen(req->path);
+	if (utf8_valid(req->path, n)) {
+		dispatch(app, req, res);
+		return;
+	}
+	/* uvicorn decodes a path with errors="replace": so do we, for the 422s. */
+	struct request copy = *req;
+	struct buf path;
+	buf_init(&path);
+	utf8_add_replacing(&path, req->path, n);
+	copy.path = buf_cstr(&path);
+	dispatch(app, &copy, res);
+	buf_free(&path);
 }

@@ -42,21 +42,28 @@ static void check_grant_type(struct problems *p, const struct form *f)
 		    "{\"pattern\":\"^password$\"}");
 }
 
-/* Whether the body is a urlencoded form; any other type reads as an empty
- * form, as Starlette's request.form() does. */
-static bool is_urlencoded(const char *ct)
+static bool has_type(const char *ct, const char *type)
 {
-	static const char type[] = "application/x-www-form-urlencoded";
-	size_t n = sizeof type - 1;
+	size_t n = strlen(type);
 	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* The form as Starlette's request.form() reads it: urlencoded or multipart,
+ * any other type an empty form. */
+static void read_form(struct ctx *c, struct form *f)
+{
+	const char *ct = c->req->content_type;
+	if (has_type(ct, "application/x-www-form-urlencoded"))
+		form_parse(f, c->req->body, c->req->body_len);
+	else if (has_type(ct, "multipart/form-data"))
+		form_parse_multipart(f, c->req->body, c->req->body_len, ct);
 }
 
 static bool login_form_or_reply(struct ctx *c, struct login_form *l)
 {
 	struct problems p;
 	problems_init(&p);
-	if (is_urlencoded(c->req->content_type))
-		form_parse(&l->form, c->req->body, c->req->body_len);
+	read_form(c, &l->form);
 	check_grant_type(&p, &l->form);
 	require_field(&p, &l->form, "username", &l->username, &l->username_len);
 	require_field(&p, &l->form, "password", &l->password, &l->password_len);
