@@ -2,6 +2,7 @@
 #include "security.h"
 
 #include <argon2.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jwt.h>
@@ -173,17 +174,26 @@ int token_make(const struct settings *s, const char *subject, time_t now, struct
 	return rc;
 }
 
-/* The claims' checks PyJWT makes, plus a required integer exp. */
+/* A time claim as PyJWT reads one, int(value): a number, truncated. */
+static bool claim_seconds(const struct json_value *v, double *out)
+{
+	if (!v || (v->type != JSON_INT && v->type != JSON_FLOAT))
+		return false;
+	*out = trunc(strtod(v->str, NULL));
+	return isfinite(*out);
+}
+
+/* The claims' checks PyJWT makes (exp, nbf), plus a required exp and sub. */
 static bool claims_valid(const struct json_value *claims, time_t now, struct buf *subject)
 {
 	const struct json_value *sub = json_get(claims, "sub");
-	const struct json_value *exp = json_get(claims, "exp");
 	const struct json_value *nbf = json_get(claims, "nbf");
-	if (!sub || sub->type != JSON_STRING || sub->len == 0 || !exp || exp->type != JSON_INT)
+	double exp, not_before;
+	if (!sub || sub->type != JSON_STRING || sub->len == 0)
 		return false;
-	if (strtoll(exp->str, NULL, 10) <= (long long)now)
+	if (!claim_seconds(json_get(claims, "exp"), &exp) || exp <= (double)now)
 		return false;
-	if (nbf && (nbf->type != JSON_INT || strtoll(nbf->str, NULL, 10) > (long long)now))
+	if (nbf && (!claim_seconds(nbf, &not_before) || not_before > (double)now))
 		return false;
 	buf_add(subject, sub->str, sub->len);
 	buf_cstr(subject);

@@ -13,8 +13,8 @@
  *
  * Tokens are HS256/384/512 JWTs {"sub": email, "exp": unix seconds} signed
  * with SECRET_KEY through libjwt. A token is accepted only when its header
- * alg is ALGORITHM, its signature holds, it has a string sub and an integer
- * exp in the future (and no nbf in the future). */
+ * alg is ALGORITHM, its signature holds, it has a string sub and a numeric
+ * exp in the future (and no nbf in the future), as PyJWT reads them. */
 #ifndef FZ_SECURITY_H
 #define FZ_SECURITY_H
 

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -23,6 +24,7 @@
  * nginx then has to retry. */
 #define KEPT_MAX 64
 #define IO_TIMEOUT_S 30
+#define DRAIN_MAX_S 10
 
 struct worker {
 	struct app app;
@@ -100,16 +102,28 @@ static void keep_or_close(struct worker *w, int fd, bool keep)
 		close(fd);
 }
 
-static void accept_one(struct worker *w, int listen_fd)
+/* Accepts and serves one connection; false when none was waiting. */
+static bool accept_one(struct worker *w, int listen_fd)
 {
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			log_error("accept: %s", strerror(errno));
-		return;
+		return false;
 	}
 	set_timeouts(fd);
 	keep_or_close(w, fd, serve_one(w, fd));
+	return true;
+}
+
+/* On the way out: nginx has already handed over the connections waiting in
+ * the socket's queue, and they would be reset when the last worker closes
+ * it, so serve them first (for at most DRAIN_MAX_S under a steady stream). */
+static void drain(struct worker *w, int listen_fd)
+{
+	time_t deadline = time(NULL) + DRAIN_MAX_S;
+	while (time(NULL) < deadline && accept_one(w, listen_fd))
+		;
 }
 
 /* Serves the kept connections that poll found readable; drops closed ones. */
@@ -141,8 +155,10 @@ static void worker_loop(struct worker *w, int listen_fd, int sfd)
 			log_error("poll: %s", strerror(errno));
 			return;
 		}
-		if (pfd[0].revents && stop_requested(sfd))
+		if (pfd[0].revents && stop_requested(sfd)) {
+			drain(w, listen_fd);
 			return;
+		}
 		serve_kept(w, pfd + 2);
 		if (pfd[1].revents)
 			accept_one(w, listen_fd);

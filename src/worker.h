@@ -1,9 +1,10 @@
 /* worker.h -- one worker process: accept FastCGI connections, answer requests.
  *
  * A worker polls its listening socket, the nginx connections it keeps open
- * (FCGI_KEEP_CONN) and a signalfd. SIGTERM or SIGINT makes it stop accepting,
- * finish the request in hand, close its connections and exit 0; signals are
- * blocked while a request is handled, so none is ever cut in half. */
+ * (FCGI_KEEP_CONN) and a signalfd. SIGTERM or SIGINT makes it finish the
+ * request in hand, serve the connections already queued on its socket, close
+ * its connections and exit 0; signals are blocked while a request is
+ * handled, so none is ever cut in half. */
 #ifndef FZ_WORKER_H
 #define FZ_WORKER_H
 
