@@ -11,6 +11,7 @@
 handler_fn app_root, app_exercicio_html, app_health;
 handler_fn users_create, users_list, users_read, users_update, users_delete;
 handler_fn auth_token, auth_refresh_token;
+handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
 
 /* The caller, from the Bearer token; false when it answered 401 (header
  * missing or not Bearer: "Not authenticated"; anything else wrong with the
