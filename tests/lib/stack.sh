@@ -32,10 +32,27 @@ stack_wait() {
 	return 1
 }
 
+# Starts nginx on a free port; another port when that one is taken between
+# the check and nginx's bind (other stacks run on this machine too).
+stack_nginx() {
+	for _ in 1 2 3 4 5; do
+		PORT=$(free_port)
+		BASE_URL=http://127.0.0.1:$PORT
+		ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" >"$STACK_DIR/nginx.conf"
+		nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
+		NGINX_PID=$!
+		for _ in $(seq 1 20); do
+			[ -s "$STACK_DIR/nginx.pid" ] && return 0
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		wait "$NGINX_PID" 2>/dev/null
+	done
+	return 1
+}
+
 stack_start() {
 	STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_test.XXXXXX")
-	PORT=$(free_port)
-	BASE_URL=http://127.0.0.1:$PORT
 	DB=$STACK_DIR/test.db
 	SOCKET=$STACK_DIR/fz.sock
 	HASH_SOCKET=$STACK_DIR/fz-hash.sock
@@ -44,10 +61,8 @@ stack_start() {
 		env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
 			"$FZ_BIN" migrate --migrations "$ROOT/migrations" >>"$STACK_DIR/log" 2>&1
 	) || { cat "$STACK_DIR/log" >&2; return 1; }
-	ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" >"$STACK_DIR/nginx.conf"
 	stack_serve "$@"
-	nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
-	NGINX_PID=$!
+	stack_nginx || { cat "$STACK_DIR/log" >&2; return 1; }
 	stack_wait
 }
 
