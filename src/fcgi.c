@@ -8,6 +8,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* What one read() may bring: a whole small request, usually. */
+#define FCGI_READ_BUFFER (64 * 1024)
+
 enum {
 	FCGI_VERSION_1 = 1,
 	FCGI_BEGIN_REQUEST = 1,
@@ -39,7 +42,8 @@ int fcgi_request_init(struct fcgi_request *r)
 	buf_init(&r->params);
 	buf_init(&r->body);
 	r->record = malloc(sizeof(struct record));
-	return r->record ? 0 : -1;
+	r->in = malloc(FCGI_READ_BUFFER);
+	return r->record && r->in ? 0 : -1;
 }
 
 void fcgi_request_free(struct fcgi_request *r)
@@ -48,6 +52,7 @@ void fcgi_request_free(struct fcgi_request *r)
 	buf_free(&r->body);
 	free(r->list);
 	free(r->record);
+	free(r->in);
 	memset(r, 0, sizeof *r);
 }
 
@@ -61,18 +66,28 @@ static void request_reset(struct fcgi_request *r)
 	r->too_large = false;
 }
 
-/* read() exactly n bytes; 1 done, 0 clean EOF before the first byte, -1 error. */
-static int read_full(int fd, void *p, size_t n)
+/* Exactly n bytes from the connection, through r's read buffer, so that a
+ * request nginx sends in one go costs one read(); 1 done, 0 clean EOF before
+ * the first byte, -1 error. */
+static int read_full(int fd, struct fcgi_request *r, void *p, size_t n)
 {
 	size_t got = 0;
 	while (got < n) {
-		ssize_t k = read(fd, (char *)p + got, n - got);
-		if (k > 0)
-			got += (size_t)k;
-		else if (k == 0)
-			return got == 0 ? 0 : -1;
-		else if (errno != EINTR)
-			return -1;
+		if (r->in_pos == r->in_len) {
+			ssize_t k = read(fd, r->in, FCGI_READ_BUFFER);
+			if (k == 0)
+				return got == 0 ? 0 : -1;
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -1;
+			r->in_len = (size_t)k;
+			r->in_pos = 0;
+		}
+		size_t take = r->in_len - r->in_pos < n - got ? r->in_len - r->in_pos : n - got;
+		memcpy((char *)p + got, r->in + r->in_pos, take);
+		r->in_pos += take;
+		got += take;
 	}
 	return 1;
 }
@@ -113,10 +128,10 @@ static void header_fill(unsigned char *h, unsigned type, unsigned id, size_t len
 	h[7] = 0;
 }
 
-static int read_record(int fd, struct record *rec)
+static int read_record(int fd, struct fcgi_request *r, struct record *rec)
 {
 	unsigned char h[FCGI_HEADER_LEN], pad[256];
-	int got = read_full(fd, h, sizeof h);
+	int got = read_full(fd, r, h, sizeof h);
 	if (got <= 0)
 		return got;
 	if (h[0] != FCGI_VERSION_1)
@@ -124,9 +139,9 @@ static int read_record(int fd, struct record *rec)
 	rec->type = h[1];
 	rec->id = (unsigned)h[2] << 8 | h[3];
 	rec->len = (unsigned)h[4] << 8 | h[5];
-	if (rec->len && read_full(fd, rec->content, rec->len) != 1)
+	if (rec->len && read_full(fd, r, rec->content, rec->len) != 1)
 		return -1;
-	if (h[6] && read_full(fd, pad, h[6]) != 1)
+	if (h[6] && read_full(fd, r, pad, h[6]) != 1)
 		return -1;
 	return 1;
 }
@@ -251,8 +266,9 @@ int fcgi_read_request(int fd, struct fcgi_request *r)
 	int got, ret = -1;
 	request_reset(r);
 	buf_init(&raw);
+	r->in_pos = r->in_len = 0;
 	for (;;) {
-		got = read_record(fd, rec);
+		got = read_record(fd, r, rec);
 		if (got <= 0) {
 			ret = (got == 0 && r->id == 0 && raw.len == 0) ? 0 : -1;
 			break;
@@ -289,6 +305,10 @@ int fcgi_read_request(int fd, struct fcgi_request *r)
 	if (ret == 1 && (!buf_ok(&raw) || !buf_ok(&r->body) ||
 			 fcgi_parse_params(r, (const unsigned char *)raw.data, raw.len)))
 		ret = -1;
+	/* nginx sends nothing more before the answer; bytes that came anyway
+	 * would be lost with the buffer, so this connection ends after it. */
+	if (r->in_pos != r->in_len)
+		r->keep_conn = false;
 	buf_free(&raw);
 	return ret;
 }

@@ -35,6 +35,8 @@ struct fcgi_request {
 	struct fcgi_param *list;
 	size_t count, cap;
 	void *record; /* one record's worth of scratch space */
+	unsigned char *in; /* bytes read from the connection, not yet parsed */
+	size_t in_len, in_pos;
 };
 
 /* Prepares r for fcgi_read_request; 0, or -1 when memory is short. */

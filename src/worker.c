@@ -182,6 +182,7 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 	char err[512] = "out of memory";
 	int sfd = signal_fd();
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a supervisor killed outright */
+	signal(SIGPIPE, SIG_IGN); /* nginx may close a connection first: an EPIPE, not a death */
 	response_init(&w.res);
 	buf_init(&w.head);
 	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
