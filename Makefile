@@ -51,11 +51,14 @@ run: deps
 # C unit tests, then the shunit2 suites against a real stack; the last line is
 # "N passed, N failed".
 test: deps
-	@$(MAKE) --no-print-directory fast_zero unit
+	@scripts/deps $(FUZZ_DEPS)
+	@$(MAKE) --no-print-directory fast_zero unit fuzz-build
 	@tests/run $(BUILD)
 
 # The whole suite again, every process built with ASan and UBSan.
 sanitize: deps
+	@scripts/deps $(FUZZ_DEPS)
+	@$(MAKE) --no-print-directory fuzz-build
 	@$(MAKE) --no-print-directory BUILD=build/san OPT="-O1 -g $(SAN_FLAGS)" build/san/fast_zero unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run build/san
 

@@ -131,8 +131,7 @@ void json_add_str(struct buf *b, const char *str, size_t n)
 		} else if (ctrl) {
 			buf_printf(b, "\\u%04x", s[i]);
 		} else {
-			unsigned cp = ((s[i] & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
-			buf_printf(b, "\\u%04x", cp);
+			buf_adds(b, "\xEF\xBF\xBD");
 			i += 2;
 		}
 		run = i + 1;

@@ -44,6 +44,32 @@ sqlite3 *db_open(const char *path, char *err, size_t errsz)
 	return db;
 }
 
+/* path as a file: URI, with the characters a URI gives meaning escaped. */
+static void uri_of(char *out, size_t outsz, const char *path, const char *query)
+{
+	size_t n = (size_t)snprintf(out, outsz, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < outsz; p++)
+		n += *p == '%' || *p == '?' || *p == '#' || *p < 0x20
+			     ? (size_t)snprintf(out + n, outsz - n, "%%%02X", *p)
+			     : (size_t)snprintf(out + n, outsz - n, "%c", *p);
+	snprintf(out + n, outsz - n, "?%s", query);
+}
+
+sqlite3 *db_open_read_only(const char *path, char *err, size_t errsz)
+{
+	char uri[8192];
+	sqlite3 *db = NULL;
+	uri_of(uri, sizeof uri, path, "immutable=1");
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
+	    sqlite3_extended_result_codes(db, 1) != SQLITE_OK ||
+	    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+		fail(err, errsz, path, db);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
 struct migration {
 	int version;
 	char name[256];

@@ -20,6 +20,10 @@ typedef struct sqlite3 sqlite3;
 
 /* Opens (creating if needed) the database at path. NULL with err filled on failure. */
 sqlite3 *db_open(const char *path, char *err, size_t errsz);
+/* Opens the database at path for reading only, as immutable: for a disk
+ * mounted read-only, where SQLite cannot create the WAL's side files (and
+ * nothing can change the file meanwhile). NULL with err filled on failure. */
+sqlite3 *db_open_read_only(const char *path, char *err, size_t errsz);
 
 /* Applies the pending migrations found in dir; *applied counts them.
  * 0, or -1 with err filled (the failed migration is rolled back). */

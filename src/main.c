@@ -166,6 +166,8 @@ static int check_database(const struct options *o, const struct settings *s)
 	char err[512], dir[4096];
 	const char *from = o->migrations ? o->migrations : db_default_migrations_dir(dir, sizeof dir);
 	sqlite3 *db = db_open(s->database_path, err, sizeof err);
+	if (!db) /* a read-only disk still serves reads */
+		db = db_open_read_only(s->database_path, err, sizeof err);
 	int pending = db ? db_pending(db, from, err, sizeof err) : -1;
 	sqlite3_close(db);
 	if (pending < 0)

@@ -5,7 +5,11 @@
  * statements, so each is its own transaction; the UNIQUE constraints decide
  * which of two racing writes wins, and the loser learns which field clashed
  * by a follow-up lookup (SQLite names only the first constraint it checks, in
- * index order, which is email before username in the course's table). */
+ * index order, which is email before username in the course's table).
+ *
+ * On a disk mounted read-only the store still serves reads (the database
+ * opened immutable) and answers writes STORE_UNAVAILABLE until a write
+ * finds the disk writable again and reconnects. */
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,33 +45,64 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_EMAIL_USED] = "SELECT 1 FROM users WHERE email = ? AND id != ?",
 };
 
-struct store {
+/* A connection and its prepared statements. */
+struct connection {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
+	bool read_only; /* opened on a read-only disk */
+};
+
+struct store {
+	struct connection conn;
+	char *path;         /* to reconnect when a read-only disk is writable again */
 	struct buf strings; /* the current struct user's text */
 	char error[256];
 };
 
+static void disconnect(struct connection *c)
+{
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(c->stmt[i]);
+	sqlite3_close(c->db);
+	memset(c, 0, sizeof *c);
+}
+
+/* Opens path (read-only when the disk is) and prepares every statement. */
+static int connect_to(struct connection *c, const char *path, char *err, size_t errsz)
+{
+	memset(c, 0, sizeof *c);
+	if ((c->db = db_open(path, err, errsz))) {
+		/* SQLite falls back to reading silently when the file cannot be
+		 * written (a read-only disk where the WAL's -shm file exists). */
+		c->read_only = sqlite3_db_readonly(c->db, "main") == 1;
+	} else {
+		if (!(c->db = db_open_read_only(path, err, errsz)))
+			return -1;
+		c->read_only = true;
+	}
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL) !=
+		    SQLITE_OK) {
+			snprintf(err, errsz, "%s: %s (has `fast_zero migrate` run?)", path, sqlite3_errmsg(c->db));
+			disconnect(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct store *store_open(const char *path, char *err, size_t errsz)
 {
 	struct store *s = calloc(1, sizeof *s);
-	if (!s) {
+	if (!s || !(s->path = strdup(path))) {
 		snprintf(err, errsz, "out of memory");
-		return NULL;
-	}
-	buf_init(&s->strings);
-	if (!(s->db = db_open(path, err, errsz))) {
 		free(s);
 		return NULL;
 	}
-	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
-				       NULL) != SQLITE_OK) {
-			snprintf(err, errsz, "%s: %s (has `fast_zero migrate` run?)", path,
-				 sqlite3_errmsg(s->db));
-			store_close(s);
-			return NULL;
-		}
+	buf_init(&s->strings);
+	if (connect_to(&s->conn, path, err, errsz)) {
+		store_close(s);
+		return NULL;
 	}
 	return s;
 }
@@ -76,11 +111,29 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->stmt[i]);
-	sqlite3_close(s->db);
+	disconnect(&s->conn);
 	buf_free(&s->strings);
+	free(s->path);
 	free(s);
+}
+
+/* Before a write: a connection made on a read-only disk is replaced by a
+ * writable one once the disk is writable again. */
+static enum store_status writable(struct store *s)
+{
+	struct connection fresh;
+	char err[256];
+	if (!s->conn.read_only)
+		return STORE_OK;
+	if (connect_to(&fresh, s->path, err, sizeof err) == 0 && !fresh.read_only) {
+		disconnect(&s->conn);
+		s->conn = fresh;
+		return STORE_OK;
+	}
+	if (fresh.db)
+		disconnect(&fresh);
+	snprintf(s->error, sizeof s->error, "the database's disk is read-only");
+	return STORE_UNAVAILABLE;
 }
 
 const char *store_last_error(const struct store *s)
@@ -93,7 +146,7 @@ static enum store_status status_of(struct store *s, int rc)
 {
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return STORE_OK;
-	snprintf(s->error, sizeof s->error, "sqlite: %s (%d)", sqlite3_errmsg(s->db), rc);
+	snprintf(s->error, sizeof s->error, "sqlite: %s (%d)", sqlite3_errmsg(s->conn.db), rc);
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED: return STORE_BUSY;
@@ -107,7 +160,7 @@ static enum store_status status_of(struct store *s, int rc)
 
 static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 {
-	sqlite3_stmt *st = s->stmt[id];
+	sqlite3_stmt *st = s->conn.stmt[id];
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return st;
@@ -243,32 +296,41 @@ static enum store_status write_user(struct store *s, sqlite3_stmt *st, const str
 
 enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
 {
+	enum store_status ready = writable(s);
+	if (ready != STORE_OK)
+		return ready;
 	sqlite3_stmt *st = stmt(s, ST_CREATE);
 	bind_fields(st, in);
 	enum store_status status = write_user(s, st, in, 0);
 	if (status == STORE_OK)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = sqlite3_last_insert_rowid(s->conn.db);
 	return status;
 }
 
 enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in)
 {
+	enum store_status ready = writable(s);
+	if (ready != STORE_OK)
+		return ready;
 	sqlite3_stmt *st = stmt(s, ST_UPDATE);
 	bind_fields(st, in);
 	sqlite3_bind_int64(st, 4, id);
 	enum store_status status = write_user(s, st, in, id);
-	if (status == STORE_OK && sqlite3_changes(s->db) == 0)
+	if (status == STORE_OK && sqlite3_changes(s->conn.db) == 0)
 		return STORE_NOT_FOUND;
 	return status;
 }
 
 enum store_status store_user_delete(struct store *s, int64_t id)
 {
+	enum store_status ready = writable(s);
+	if (ready != STORE_OK)
+		return ready;
 	sqlite3_stmt *st = stmt(s, ST_DELETE);
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE && sqlite3_changes(s->db) == 0)
+	if (rc == SQLITE_DONE && sqlite3_changes(s->conn.db) == 0)
 		return STORE_NOT_FOUND;
 	return status_of(s, rc);
 }

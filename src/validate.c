@@ -154,8 +154,9 @@ static void body_loc(char *loc, size_t n, const char *name)
 	snprintf(loc, n, "\"body\",\"%s\"", name);
 }
 
-bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
-		 size_t *len)
+/* The field as a string: missing, or string_type when it is something else. */
+static bool read_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
+			size_t *len)
 {
 	const struct json_value *v = json_get(b->root, name);
 	char loc[64];
@@ -176,13 +177,40 @@ bool body_string(struct problems *p, const struct json_body *b, const char *name
 	return true;
 }
 
+/* Whether s holds a lone surrogate (kept by the JSON decoder as ED A0..BF xx). */
+static bool has_lone_surrogate(const char *s, size_t n)
+{
+	for (const char *p = s; (p = memchr(p, '\xED', n - (size_t)(p - s))); p++)
+		if ((size_t)(p - s) + 2 < n && (unsigned char)p[1] >= 0xA0)
+			return true;
+	return false;
+}
+
+bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
+		 size_t *len)
+{
+	char loc[64];
+	if (!read_string(p, b, name, out, len))
+		return false;
+	if (!has_lone_surrogate(*out, *len))
+		return true;
+	/* Python would keep it, then fail to store or answer it as UTF-8 (a 500). */
+	body_loc(loc, sizeof loc, name);
+	buf_reset(&p->input);
+	json_add_str(&p->input, *out, *len);
+	problem_add(p, "string_unicode", loc,
+		    "Input should be a valid string, unable to parse raw data as a unicode string", p->input.data,
+		    p->input.len, NULL);
+	return false;
+}
+
 bool body_email(struct problems *p, const struct json_body *b, struct buf *normalised)
 {
 	const char *text;
 	size_t len;
 	struct buf reason, msg, ctx_json;
-	if (!body_string(p, b, "email", &text, &len))
-		return false;
+	if (!read_string(p, b, "email", &text, &len))
+		return false; /* a lone surrogate is the email check's business: unsafe characters */
 	buf_init(&reason);
 	buf_reset(normalised);
 	bool ok = email_check(text, len, normalised, &reason);

@@ -49,8 +49,9 @@ void json_body_free(struct json_body *b);
 /* Records "missing"/"model_attributes_type" when the body is not an object;
  * true when it is one. */
 bool body_is_object(struct problems *p, struct ctx *c, const struct json_body *b);
-/* The body's string field name (on an object body); records missing or
- * string_type and returns false otherwise. */
+/* The body's string field name (on an object body); records missing,
+ * string_type, or string_unicode for a lone surrogate (which could be
+ * neither stored nor answered as UTF-8), and returns false otherwise. */
 bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
 		 size_t *len);
 /* Like body_string, then checks it as an email (value_error with the reason);
