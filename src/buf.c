@@ -1,7 +1,6 @@
 /* buf.c -- growable byte buffer and the JSON string writer (see buf.h). */
 #include "buf.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,12 +113,21 @@ static bool is_surrogate_seq(const unsigned char *s, size_t left)
 	return left >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF;
 }
 
+/* The bytes json_add_str must look at: controls, '"', '\\', and 0xED (which
+ * may open a surrogate). Every other byte is copied as it is. */
+static bool needs_care(unsigned char c)
+{
+	return c < 0x20 || c == '"' || c == '\\' || c == 0xED;
+}
+
 void json_add_str(struct buf *b, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t run = 0; /* start of the bytes copied as they are */
 	buf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
+		if (!needs_care(s[i]))
+			continue;
 		const char *esc = json_escape_of(s[i]);
 		bool ctrl = s[i] < 0x20 && !esc;
 		bool surrogate = s[i] == 0xED && is_surrogate_seq(s + i, n - i);
@@ -147,5 +155,13 @@ void json_add_cstr(struct buf *b, const char *s)
 
 void json_add_int(struct buf *b, int64_t v)
 {
-	buf_printf(b, "%" PRId64, v);
+	char digits[24], *p = digits + sizeof digits;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN too */
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(digits + sizeof digits - p));
 }

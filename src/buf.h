@@ -42,6 +42,7 @@ const char *buf_cstr(struct buf *b);
  * them, and an escaped lone surrogate is refused by strict JSON readers. */
 void json_add_str(struct buf *b, const char *s, size_t n);
 void json_add_cstr(struct buf *b, const char *s);
+/* Decimal digits of v (also what HTTP headers use for numbers). */
 void json_add_int(struct buf *b, int64_t v);
 
 #endif

@@ -33,7 +33,10 @@ sqlite3 *db_open(const char *path, char *err, size_t errsz)
 				      "PRAGMA foreign_keys=ON;";
 	sqlite3 *db = NULL;
 	create_private(path);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	/* NOMUTEX: a connection belongs to one worker's main thread (hashing
+	 * threads never touch it), so SQLite's locking would be pure cost. */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
 	    sqlite3_extended_result_codes(db, 1) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS) != SQLITE_OK ||
 	    sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
@@ -60,7 +63,7 @@ sqlite3 *db_open_read_only(const char *path, char *err, size_t errsz)
 	char uri[8192];
 	sqlite3 *db = NULL;
 	uri_of(uri, sizeof uri, path, "immutable=1");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_extended_result_codes(db, 1) != SQLITE_OK ||
 	    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
 		fail(err, errsz, path, db);

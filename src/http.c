@@ -93,8 +93,15 @@ const char *http_reason(int status)
 
 void http_write_head(const struct response *res, const struct request *req, struct buf *out)
 {
-	buf_printf(out, "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n", res->status,
-		   http_reason(res->status), res->content_type, res->body.len);
+	buf_adds(out, "Status: ");
+	json_add_int(out, res->status);
+	buf_addc(out, ' ');
+	buf_adds(out, http_reason(res->status));
+	buf_adds(out, "\r\nContent-Type: ");
+	buf_adds(out, res->content_type);
+	buf_adds(out, "\r\nContent-Length: ");
+	json_add_int(out, (int64_t)res->body.len);
+	buf_adds(out, "\r\n");
 	buf_adds(out, "X-Content-Type-Options: nosniff\r\n");
 	if (req && req->request_id && strcmp(req->request_id, "-") != 0 &&
 	    !strpbrk(req->request_id, "\r\n"))

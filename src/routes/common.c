@@ -56,7 +56,9 @@ void reply_store_failure(struct ctx *c, enum store_status status)
 
 void user_write(struct buf *b, const struct user *u)
 {
-	buf_printf(b, "{\"id\":%lld,\"username\":", (long long)u->id);
+	buf_adds(b, "{\"id\":");
+	json_add_int(b, u->id);
+	buf_adds(b, ",\"username\":");
 	json_add_str(b, u->username, u->username_len);
 	buf_adds(b, ",\"email\":");
 	json_add_str(b, u->email, u->email_len);

@@ -31,10 +31,26 @@ static void test_buf_printf_grows(void)
 	buf_free(&b);
 }
 
+static void test_json_int_digits(void)
+{
+	struct buf b;
+	buf_init(&b);
+	json_add_int(&b, 0);
+	buf_addc(&b, ' ');
+	json_add_int(&b, -42);
+	buf_addc(&b, ' ');
+	json_add_int(&b, INT64_MAX);
+	buf_addc(&b, ' ');
+	json_add_int(&b, INT64_MIN);
+	CHECK_STR(buf_cstr(&b), "0 -42 9223372036854775807 -9223372036854775808");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(test_json_str_escapes_like_python);
 	RUN(test_json_str_writes_lone_surrogate_as_replacement);
 	RUN(test_buf_printf_grows);
+	RUN(test_json_int_digits);
 	return unit_done();
 }
