@@ -63,7 +63,8 @@ sanitize: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run build/san
 
 format:
-	clang-format -i $(SRC) $(wildcard src/*.h src/routes/*.h) $(UNIT_SRC) tests/unit/unit.h
+	clang-format -i $(SRC) $(wildcard src/*.h src/routes/*.h) $(UNIT_SRC) tests/unit/unit.h \
+		$(wildcard tests/fuzz/*.c tests/fuzz/*.h bench/*.c)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define ALEMBIC_USERS_REVISION "74f39286e2f6"
-#define MIGRATIONS_MAX 256
+#define MIGRATIONS_MAX         256
 
 static void fail(char *err, size_t errsz, const char *what, sqlite3 *db)
 {
@@ -35,8 +35,8 @@ sqlite3 *db_open(const char *path, char *err, size_t errsz)
 	create_private(path);
 	/* NOMUTEX: a connection belongs to one worker's main thread (hashing
 	 * threads never touch it), so SQLite's locking would be pure cost. */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-		    SQLITE_OK ||
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK ||
 	    sqlite3_extended_result_codes(db, 1) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS) != SQLITE_OK ||
 	    sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
@@ -63,7 +63,8 @@ sqlite3 *db_open_read_only(const char *path, char *err, size_t errsz)
 	char uri[8192];
 	sqlite3 *db = NULL;
 	uri_of(uri, sizeof uri, path, "immutable=1");
-	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
 	    sqlite3_extended_result_codes(db, 1) != SQLITE_OK ||
 	    sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
 		fail(err, errsz, path, db);
@@ -140,8 +141,8 @@ static int query_int(sqlite3 *db, const char *sql, const char *param, int *out)
 static int record_migration(sqlite3 *db, int version, const char *name)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", -1,
-			       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", -1, &st,
+			       NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int(st, 1, version);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -156,15 +157,17 @@ static int ensure_table(sqlite3 *db)
 			    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
 			    "KEY, name VARCHAR NOT NULL, applied_at DATETIME NOT NULL DEFAULT "
 			    "(CURRENT_TIMESTAMP))",
-			    NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+			    NULL, NULL, NULL) == SQLITE_OK
+		       ? 0
+		       : -1;
 }
 
 static int is_applied(sqlite3 *db, int version, int *applied)
 {
 	char v[16];
 	snprintf(v, sizeof v, "%d", version);
-	return query_int(db, "SELECT count(*) FROM schema_migrations WHERE version = CAST(? AS INTEGER)",
-			 v, applied);
+	return query_int(db, "SELECT count(*) FROM schema_migrations WHERE version = CAST(? AS INTEGER)", v,
+			 applied);
 }
 
 /* 0001 is already there when Alembic made the users table. */
@@ -173,7 +176,8 @@ static int made_by_alembic(sqlite3 *db, int version)
 	int has_table = 0, has_revision = 0;
 	if (version != 1 ||
 	    query_int(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
-		      "alembic_version", &has_table) || !has_table)
+		      "alembic_version", &has_table) ||
+	    !has_table)
 		return 0;
 	if (query_int(db, "SELECT count(*) FROM alembic_version WHERE version_num = ?",
 		      ALEMBIC_USERS_REVISION, &has_revision))

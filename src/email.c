@@ -32,11 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PYDANTIC_MAX_CHARS 2048
-#define EMAIL_MAX_LENGTH 254
-#define LOCAL_PART_MAX_LENGTH 64
+#define PYDANTIC_MAX_CHARS     2048
+#define EMAIL_MAX_LENGTH       254
+#define LOCAL_PART_MAX_LENGTH  64
 #define DNS_LABEL_LENGTH_LIMIT 63
-#define DOMAIN_MAX_LENGTH 253
+#define DOMAIN_MAX_LENGTH      253
 
 /* A view of bytes that are not ours. */
 struct text {
@@ -47,7 +47,7 @@ struct text {
 static struct text text_of(const void *s, size_t n)
 {
 	/* an empty buffer has no data: keep pointer arithmetic off NULL */
-	struct text t = { s ? (const unsigned char *)s : (const unsigned char *)"", n };
+	struct text t = {s ? (const unsigned char *)s : (const unsigned char *)"", n};
 	return t;
 }
 
@@ -93,7 +93,7 @@ static size_t utf8_seq_len(unsigned char c)
  * way; any other bad byte stands alone, as U+DC00 + byte. */
 static size_t utf8_next(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
 {
-	static const uint32_t min_of_len[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	static const uint32_t min_of_len[5] = {0, 0, 0x80, 0x800, 0x10000};
 	size_t len = utf8_seq_len(s[i]);
 	*cp = s[i];
 	if (s[i] < 0x80)
@@ -192,19 +192,19 @@ struct urange {
 /* Unicode 14 (Python 3.11): every Cc, Cf, Cs, Co, Zs, Zl, Zp range above ASCII,
  * and the main combining-mark blocks. */
 static const struct urange uranges[] = {
-	{ 0x0080, 0x009F, UC_OTHER },   { 0x00A0, 0x00A0, UC_SPACE },   { 0x00AD, 0x00AD, UC_OTHER },
-	{ 0x0300, 0x036F, UC_MARK },    { 0x0483, 0x0489, UC_MARK },    { 0x0600, 0x0605, UC_OTHER },
-	{ 0x061C, 0x061C, UC_OTHER },   { 0x06DD, 0x06DD, UC_OTHER },   { 0x070F, 0x070F, UC_OTHER },
-	{ 0x0890, 0x0891, UC_OTHER },   { 0x08E2, 0x08E2, UC_OTHER },   { 0x1680, 0x1680, UC_SPACE },
-	{ 0x180E, 0x180E, UC_OTHER },   { 0x1AB0, 0x1ACE, UC_MARK },    { 0x1DC0, 0x1DFF, UC_MARK },
-	{ 0x2000, 0x200A, UC_SPACE },   { 0x200B, 0x200F, UC_OTHER },   { 0x2028, 0x202E, UC_OTHER },
-	{ 0x202F, 0x202F, UC_SPACE },   { 0x205F, 0x205F, UC_SPACE },   { 0x2060, 0x2064, UC_OTHER },
-	{ 0x2066, 0x206F, UC_OTHER },   { 0x20D0, 0x20F0, UC_MARK },    { 0x3000, 0x3000, UC_SPACE },
-	{ 0xD800, 0xF8FF, UC_OTHER },   { 0xFE00, 0xFE0F, UC_MARK },    { 0xFE20, 0xFE2F, UC_MARK },
-	{ 0xFEFF, 0xFEFF, UC_OTHER },   { 0xFFF9, 0xFFFB, UC_OTHER },   { 0x110BD, 0x110BD, UC_OTHER },
-	{ 0x110CD, 0x110CD, UC_OTHER }, { 0x13430, 0x13438, UC_OTHER }, { 0x1BCA0, 0x1BCA3, UC_OTHER },
-	{ 0x1D173, 0x1D17A, UC_OTHER }, { 0xE0001, 0xE0001, UC_OTHER }, { 0xE0020, 0xE007F, UC_OTHER },
-	{ 0xE0100, 0xE01EF, UC_MARK },  { 0xF0000, 0xFFFFD, UC_OTHER }, { 0x100000, 0x10FFFD, UC_OTHER },
+	{0x0080, 0x009F, UC_OTHER},   {0x00A0, 0x00A0, UC_SPACE},   {0x00AD, 0x00AD, UC_OTHER},
+	{0x0300, 0x036F, UC_MARK},    {0x0483, 0x0489, UC_MARK},    {0x0600, 0x0605, UC_OTHER},
+	{0x061C, 0x061C, UC_OTHER},   {0x06DD, 0x06DD, UC_OTHER},   {0x070F, 0x070F, UC_OTHER},
+	{0x0890, 0x0891, UC_OTHER},   {0x08E2, 0x08E2, UC_OTHER},   {0x1680, 0x1680, UC_SPACE},
+	{0x180E, 0x180E, UC_OTHER},   {0x1AB0, 0x1ACE, UC_MARK},    {0x1DC0, 0x1DFF, UC_MARK},
+	{0x2000, 0x200A, UC_SPACE},   {0x200B, 0x200F, UC_OTHER},   {0x2028, 0x202E, UC_OTHER},
+	{0x202F, 0x202F, UC_SPACE},   {0x205F, 0x205F, UC_SPACE},   {0x2060, 0x2064, UC_OTHER},
+	{0x2066, 0x206F, UC_OTHER},   {0x20D0, 0x20F0, UC_MARK},    {0x3000, 0x3000, UC_SPACE},
+	{0xD800, 0xF8FF, UC_OTHER},   {0xFE00, 0xFE0F, UC_MARK},    {0xFE20, 0xFE2F, UC_MARK},
+	{0xFEFF, 0xFEFF, UC_OTHER},   {0xFFF9, 0xFFFB, UC_OTHER},   {0x110BD, 0x110BD, UC_OTHER},
+	{0x110CD, 0x110CD, UC_OTHER}, {0x13430, 0x13438, UC_OTHER}, {0x1BCA0, 0x1BCA3, UC_OTHER},
+	{0x1D173, 0x1D17A, UC_OTHER}, {0xE0001, 0xE0001, UC_OTHER}, {0xE0020, 0xE007F, UC_OTHER},
+	{0xE0100, 0xE01EF, UC_MARK},  {0xF0000, 0xFFFFD, UC_OTHER}, {0x100000, 0x10FFFD, UC_OTHER},
 };
 
 static const struct urange *urange_find(const struct urange *r, size_t n, uint32_t cp)
@@ -244,23 +244,23 @@ static enum uclass uclass_of(uint32_t cp)
 /* Python's str.isspace(), which is also what \s, strip() and rstrip() use. */
 static bool is_space(uint32_t cp)
 {
-	return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 ||
-	       cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
-	       cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+	return (cp >= 0x09 && cp <= 0x0D) || (cp >= 0x1C && cp <= 0x20) || cp == 0x85 || cp == 0xA0 ||
+	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 /* Non-ASCII graphic characters that Python's \w does not match (checked
  * against Python 3.11, block by block); anything else graphic counts as a
  * word character. */
 static const struct urange nonword_ranges[] = {
-	{ 0xA1, 0xA9, UC_GRAPHIC },       { 0xAB, 0xB1, UC_GRAPHIC },       { 0xB4, 0xB4, UC_GRAPHIC },
-	{ 0xB6, 0xB8, UC_GRAPHIC },       { 0xBB, 0xBB, UC_GRAPHIC },       { 0xBF, 0xBF, UC_GRAPHIC },
-	{ 0xD7, 0xD7, UC_GRAPHIC },       { 0xF7, 0xF7, UC_GRAPHIC },       { 0x2010, 0x2027, UC_GRAPHIC },
-	{ 0x2030, 0x205E, UC_GRAPHIC },   { 0x20A0, 0x20C0, UC_GRAPHIC },   { 0x2190, 0x245F, UC_GRAPHIC },
-	{ 0x249C, 0x24E9, UC_GRAPHIC },   { 0x2500, 0x2775, UC_GRAPHIC },   { 0x2794, 0x2BFF, UC_GRAPHIC },
-	{ 0x3001, 0x3004, UC_GRAPHIC },   { 0x3008, 0x3020, UC_GRAPHIC },   { 0xFE30, 0xFE4F, UC_GRAPHIC },
-	{ 0xFF01, 0xFF0F, UC_GRAPHIC },   { 0xFF1A, 0xFF20, UC_GRAPHIC },   { 0xFF3B, 0xFF40, UC_GRAPHIC },
-	{ 0xFF5B, 0xFF65, UC_GRAPHIC },   { 0x1F000, 0x1F0FF, UC_GRAPHIC }, { 0x1F10D, 0x1FAFF, UC_GRAPHIC },
+	{0xA1, 0xA9, UC_GRAPHIC},     {0xAB, 0xB1, UC_GRAPHIC},       {0xB4, 0xB4, UC_GRAPHIC},
+	{0xB6, 0xB8, UC_GRAPHIC},     {0xBB, 0xBB, UC_GRAPHIC},       {0xBF, 0xBF, UC_GRAPHIC},
+	{0xD7, 0xD7, UC_GRAPHIC},     {0xF7, 0xF7, UC_GRAPHIC},       {0x2010, 0x2027, UC_GRAPHIC},
+	{0x2030, 0x205E, UC_GRAPHIC}, {0x20A0, 0x20C0, UC_GRAPHIC},   {0x2190, 0x245F, UC_GRAPHIC},
+	{0x249C, 0x24E9, UC_GRAPHIC}, {0x2500, 0x2775, UC_GRAPHIC},   {0x2794, 0x2BFF, UC_GRAPHIC},
+	{0x3001, 0x3004, UC_GRAPHIC}, {0x3008, 0x3020, UC_GRAPHIC},   {0xFE30, 0xFE4F, UC_GRAPHIC},
+	{0xFF01, 0xFF0F, UC_GRAPHIC}, {0xFF1A, 0xFF20, UC_GRAPHIC},   {0xFF3B, 0xFF40, UC_GRAPHIC},
+	{0xFF5B, 0xFF65, UC_GRAPHIC}, {0x1F000, 0x1F0FF, UC_GRAPHIC}, {0x1F10D, 0x1FAFF, UC_GRAPHIC},
 };
 
 static bool is_ascii_alnum(uint32_t cp)
@@ -292,8 +292,8 @@ static uint32_t uts46_map(uint32_t cp)
 	if (cp == 0x178)
 		return 0xFF;
 	bool odd_capitals = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
-	bool even_capitals = cp >= 0x100 && cp <= 0x177 && !(cp >= 0x130 && cp <= 0x133) &&
-			     !(cp >= 0x138 && cp <= 0x149);
+	bool even_capitals =
+		cp >= 0x100 && cp <= 0x177 && !(cp >= 0x130 && cp <= 0x133) && !(cp >= 0x138 && cp <= 0x149);
 	if ((odd_capitals && cp % 2 == 1) || (even_capitals && cp % 2 == 0))
 		return cp + 1;
 	if (cp == 0x3002 || cp == 0xFF0E || cp == 0xFF61)
@@ -313,69 +313,69 @@ struct uname {
 /* unicodedata.name() of the characters above that have one; the others are
  * shown as U+XXXX, as email_validator does for nameless ones. */
 static const struct uname unames[] = {
-	{ 0x0020, "SPACE" },
-	{ 0x00A0, "NO-BREAK SPACE" },
-	{ 0x00AD, "SOFT HYPHEN" },
-	{ 0x0600, "ARABIC NUMBER SIGN" },
-	{ 0x0601, "ARABIC SIGN SANAH" },
-	{ 0x0602, "ARABIC FOOTNOTE MARKER" },
-	{ 0x0603, "ARABIC SIGN SAFHA" },
-	{ 0x0604, "ARABIC SIGN SAMVAT" },
-	{ 0x0605, "ARABIC NUMBER MARK ABOVE" },
-	{ 0x061C, "ARABIC LETTER MARK" },
-	{ 0x06DD, "ARABIC END OF AYAH" },
-	{ 0x070F, "SYRIAC ABBREVIATION MARK" },
-	{ 0x0890, "ARABIC POUND MARK ABOVE" },
-	{ 0x0891, "ARABIC PIASTRE MARK ABOVE" },
-	{ 0x08E2, "ARABIC DISPUTED END OF AYAH" },
-	{ 0x1680, "OGHAM SPACE MARK" },
-	{ 0x180E, "MONGOLIAN VOWEL SEPARATOR" },
-	{ 0x2000, "EN QUAD" },
-	{ 0x2001, "EM QUAD" },
-	{ 0x2002, "EN SPACE" },
-	{ 0x2003, "EM SPACE" },
-	{ 0x2004, "THREE-PER-EM SPACE" },
-	{ 0x2005, "FOUR-PER-EM SPACE" },
-	{ 0x2006, "SIX-PER-EM SPACE" },
-	{ 0x2007, "FIGURE SPACE" },
-	{ 0x2008, "PUNCTUATION SPACE" },
-	{ 0x2009, "THIN SPACE" },
-	{ 0x200A, "HAIR SPACE" },
-	{ 0x200B, "ZERO WIDTH SPACE" },
-	{ 0x200C, "ZERO WIDTH NON-JOINER" },
-	{ 0x200D, "ZERO WIDTH JOINER" },
-	{ 0x200E, "LEFT-TO-RIGHT MARK" },
-	{ 0x200F, "RIGHT-TO-LEFT MARK" },
-	{ 0x2028, "LINE SEPARATOR" },
-	{ 0x2029, "PARAGRAPH SEPARATOR" },
-	{ 0x202A, "LEFT-TO-RIGHT EMBEDDING" },
-	{ 0x202B, "RIGHT-TO-LEFT EMBEDDING" },
-	{ 0x202C, "POP DIRECTIONAL FORMATTING" },
-	{ 0x202D, "LEFT-TO-RIGHT OVERRIDE" },
-	{ 0x202E, "RIGHT-TO-LEFT OVERRIDE" },
-	{ 0x202F, "NARROW NO-BREAK SPACE" },
-	{ 0x205F, "MEDIUM MATHEMATICAL SPACE" },
-	{ 0x2060, "WORD JOINER" },
-	{ 0x2061, "FUNCTION APPLICATION" },
-	{ 0x2062, "INVISIBLE TIMES" },
-	{ 0x2063, "INVISIBLE SEPARATOR" },
-	{ 0x2064, "INVISIBLE PLUS" },
-	{ 0x2066, "LEFT-TO-RIGHT ISOLATE" },
-	{ 0x2067, "RIGHT-TO-LEFT ISOLATE" },
-	{ 0x2068, "FIRST STRONG ISOLATE" },
-	{ 0x2069, "POP DIRECTIONAL ISOLATE" },
-	{ 0x206A, "INHIBIT SYMMETRIC SWAPPING" },
-	{ 0x206B, "ACTIVATE SYMMETRIC SWAPPING" },
-	{ 0x206C, "INHIBIT ARABIC FORM SHAPING" },
-	{ 0x206D, "ACTIVATE ARABIC FORM SHAPING" },
-	{ 0x206E, "NATIONAL DIGIT SHAPES" },
-	{ 0x206F, "NOMINAL DIGIT SHAPES" },
-	{ 0x3000, "IDEOGRAPHIC SPACE" },
-	{ 0xFEFF, "ZERO WIDTH NO-BREAK SPACE" },
-	{ 0xFFF9, "INTERLINEAR ANNOTATION ANCHOR" },
-	{ 0xFFFA, "INTERLINEAR ANNOTATION SEPARATOR" },
-	{ 0xFFFB, "INTERLINEAR ANNOTATION TERMINATOR" },
-	{ 0xE0001, "LANGUAGE TAG" },
+	{0x0020, "SPACE"},
+	{0x00A0, "NO-BREAK SPACE"},
+	{0x00AD, "SOFT HYPHEN"},
+	{0x0600, "ARABIC NUMBER SIGN"},
+	{0x0601, "ARABIC SIGN SANAH"},
+	{0x0602, "ARABIC FOOTNOTE MARKER"},
+	{0x0603, "ARABIC SIGN SAFHA"},
+	{0x0604, "ARABIC SIGN SAMVAT"},
+	{0x0605, "ARABIC NUMBER MARK ABOVE"},
+	{0x061C, "ARABIC LETTER MARK"},
+	{0x06DD, "ARABIC END OF AYAH"},
+	{0x070F, "SYRIAC ABBREVIATION MARK"},
+	{0x0890, "ARABIC POUND MARK ABOVE"},
+	{0x0891, "ARABIC PIASTRE MARK ABOVE"},
+	{0x08E2, "ARABIC DISPUTED END OF AYAH"},
+	{0x1680, "OGHAM SPACE MARK"},
+	{0x180E, "MONGOLIAN VOWEL SEPARATOR"},
+	{0x2000, "EN QUAD"},
+	{0x2001, "EM QUAD"},
+	{0x2002, "EN SPACE"},
+	{0x2003, "EM SPACE"},
+	{0x2004, "THREE-PER-EM SPACE"},
+	{0x2005, "FOUR-PER-EM SPACE"},
+	{0x2006, "SIX-PER-EM SPACE"},
+	{0x2007, "FIGURE SPACE"},
+	{0x2008, "PUNCTUATION SPACE"},
+	{0x2009, "THIN SPACE"},
+	{0x200A, "HAIR SPACE"},
+	{0x200B, "ZERO WIDTH SPACE"},
+	{0x200C, "ZERO WIDTH NON-JOINER"},
+	{0x200D, "ZERO WIDTH JOINER"},
+	{0x200E, "LEFT-TO-RIGHT MARK"},
+	{0x200F, "RIGHT-TO-LEFT MARK"},
+	{0x2028, "LINE SEPARATOR"},
+	{0x2029, "PARAGRAPH SEPARATOR"},
+	{0x202A, "LEFT-TO-RIGHT EMBEDDING"},
+	{0x202B, "RIGHT-TO-LEFT EMBEDDING"},
+	{0x202C, "POP DIRECTIONAL FORMATTING"},
+	{0x202D, "LEFT-TO-RIGHT OVERRIDE"},
+	{0x202E, "RIGHT-TO-LEFT OVERRIDE"},
+	{0x202F, "NARROW NO-BREAK SPACE"},
+	{0x205F, "MEDIUM MATHEMATICAL SPACE"},
+	{0x2060, "WORD JOINER"},
+	{0x2061, "FUNCTION APPLICATION"},
+	{0x2062, "INVISIBLE TIMES"},
+	{0x2063, "INVISIBLE SEPARATOR"},
+	{0x2064, "INVISIBLE PLUS"},
+	{0x2066, "LEFT-TO-RIGHT ISOLATE"},
+	{0x2067, "RIGHT-TO-LEFT ISOLATE"},
+	{0x2068, "FIRST STRONG ISOLATE"},
+	{0x2069, "POP DIRECTIONAL ISOLATE"},
+	{0x206A, "INHIBIT SYMMETRIC SWAPPING"},
+	{0x206B, "ACTIVATE SYMMETRIC SWAPPING"},
+	{0x206C, "INHIBIT ARABIC FORM SHAPING"},
+	{0x206D, "ACTIVATE ARABIC FORM SHAPING"},
+	{0x206E, "NATIONAL DIGIT SHAPES"},
+	{0x206F, "NOMINAL DIGIT SHAPES"},
+	{0x3000, "IDEOGRAPHIC SPACE"},
+	{0xFEFF, "ZERO WIDTH NO-BREAK SPACE"},
+	{0xFFF9, "INTERLINEAR ANNOTATION ANCHOR"},
+	{0xFFFA, "INTERLINEAR ANNOTATION SEPARATOR"},
+	{0xFFFB, "INTERLINEAR ANNOTATION TERMINATOR"},
+	{0xE0001, "LANGUAGE TAG"},
 };
 
 static const char *uname_of(uint32_t cp)
@@ -700,11 +700,11 @@ static struct text pydantic_address(struct text t)
 /* ---- email_validator's split_email() ---- */
 
 struct parsed {
-	struct buf local;    /* before the @-sign, quotes and backslash escapes removed */
-	struct text domain;  /* after the @-sign, as written */
-	struct buf mapped;   /* the domain through uts46_map(): what is stored */
-	bool quoted;         /* the local part was a quoted string */
-	bool display_name;   /* "Name <address>" reached email_validator */
+	struct buf local;   /* before the @-sign, quotes and backslash escapes removed */
+	struct text domain; /* after the @-sign, as written */
+	struct buf mapped;  /* the domain through uts46_map(): what is stored */
+	bool quoted;        /* the local part was a quoted string */
+	bool display_name;  /* "Name <address>" reached email_validator */
 };
 
 /* NFC turns '<' + U+0338 into U+226E, which is not an angle bracket. */
@@ -859,9 +859,10 @@ static bool fail_local_dots(struct text l, struct buf *reason)
 static bool check_quoted_local(struct text l, struct buf *reason)
 {
 	if (!all_chars_ok(l, qtext_intl))
-		return fail_with_chars(reason,
-				       "The email address contains invalid characters in quotes before the @-sign: ",
-				       l, qtext_intl);
+		return fail_with_chars(
+			reason,
+			"The email address contains invalid characters in quotes before the @-sign: ", l,
+			qtext_intl);
 	return check_unsafe_chars(l, true, reason);
 }
 
@@ -883,8 +884,9 @@ static bool check_local_part(const struct parsed *p, struct buf *reason)
 	if (p->quoted)
 		return check_quoted_local(l, reason);
 	if (!all_chars_ok(l, atext_intl_or_dot))
-		return fail_with_chars(reason, "The email address contains invalid characters before the @-sign: ",
-				       l, atext_intl_or_dot);
+		return fail_with_chars(reason,
+				       "The email address contains invalid characters before the @-sign: ", l,
+				       atext_intl_or_dot);
 	return fail_local_dots(l, reason);
 }
 
@@ -892,8 +894,8 @@ static bool check_local_part(const struct parsed *p, struct buf *reason)
 static bool is_case_insensitive_mailbox(struct text l)
 {
 	static const char *const names[] = {
-		"info",       "marketing", "sales",  "support",   "abuse", "noc",  "security", "postmaster",
-		"hostmaster", "usenet",    "news",   "webmaster", "www",   "uucp", "ftp",
+		"info",       "marketing", "sales", "support",   "abuse", "noc",  "security", "postmaster",
+		"hostmaster", "usenet",    "news",  "webmaster", "www",   "uucp", "ftp",
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		size_t k = 0;
@@ -950,8 +952,9 @@ static bool check_reserved_labels(struct text d, struct buf *reason)
 	for (size_t start = 0; start <= d.n;) {
 		size_t end = label_end(d, start);
 		if (is_reserved_ldh(text_sub(d, start, end)))
-			return fail(reason, "An email address cannot have two letters followed by two dashes "
-					    "immediately after the @-sign or after a period, except Punycode.");
+			return fail(reason,
+				    "An email address cannot have two letters followed by two dashes "
+				    "immediately after the @-sign or after a period, except Punycode.");
 		start = end + 1;
 	}
 	return true;
@@ -1104,7 +1107,8 @@ static bool check_label_lengths(struct text ascii, struct buf *reason)
 	for (size_t start = 0; start <= ascii.n;) {
 		size_t end = label_end(ascii, start);
 		if (end - start > DNS_LABEL_LENGTH_LIMIT) {
-			buf_adds(reason, "After the @-sign, periods cannot be separated by so many characters ");
+			buf_adds(reason,
+				 "After the @-sign, periods cannot be separated by so many characters ");
 			add_too_many(reason, end - start - DNS_LABEL_LENGTH_LIMIT, "character");
 			return fail(reason, ".");
 		}
@@ -1123,7 +1127,7 @@ static bool ends_with(struct text t, const char *suffix)
  * "test" is one (so "x@foo.test" is refused) but "test.com" is not under it. */
 static bool is_special_use(struct text ascii)
 {
-	static const char *const names[] = { ".arpa", ".invalid", ".local", ".localhost", ".onion", ".test" };
+	static const char *const names[] = {".arpa", ".invalid", ".local", ".localhost", ".onion", ".test"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		const char *bare = names[i] + 1;
 		if (ends_with(ascii, names[i]) || (ascii.n == strlen(bare) && ends_with(ascii, bare)))
@@ -1147,9 +1151,12 @@ static bool check_ascii_domain(struct text d, struct text ascii, struct buf *rea
 	if (!has_byte(ascii, '.'))
 		return fail(reason, "The part after the @-sign is not valid. It should have a period.");
 	if (!is_ascii_letter(ascii.s[ascii.n - 1]))
-		return fail(reason, "The part after the @-sign is not valid. It is not within a valid top-level domain.");
+		return fail(
+			reason,
+			"The part after the @-sign is not valid. It is not within a valid top-level domain.");
 	if (is_special_use(ascii))
-		return fail(reason, "The part after the @-sign is a special-use or reserved name that cannot be used with email.");
+		return fail(reason, "The part after the @-sign is a special-use or reserved name that cannot "
+				    "be used with email.");
 	return true;
 }
 
@@ -1167,9 +1174,10 @@ static void add_mapped(struct buf *b, struct text t)
 static bool check_mapped_domain(struct text d, struct text m, struct buf *ascii, struct buf *reason)
 {
 	if (!all_chars_ok(m, hostname_char))
-		return fail_with_chars(reason,
-				       "The part after the @-sign contains invalid characters after Unicode normalization: ",
-				       m, hostname_char);
+		return fail_with_chars(
+			reason,
+			"The part after the @-sign contains invalid characters after Unicode normalization: ",
+			m, hostname_char);
 	if (!check_domain_dots(m, reason) || !check_reserved_labels(m, reason) ||
 	    !build_ascii_domain(m, ascii, reason))
 		return false;
@@ -1281,7 +1289,9 @@ static bool check_ipv4_literal(struct text lit, struct buf *reason)
 	buf_init(&e);
 	bool bad = ipv4_error(lit, &e);
 	if (bad) {
-		buf_adds(reason, "The address in brackets after the @-sign is not valid: It is not an IPv4 address (");
+		buf_adds(
+			reason,
+			"The address in brackets after the @-sign is not valid: It is not an IPv4 address (");
 		buf_add(reason, e.data, e.len);
 		buf_adds(reason, ") or is missing an address literal tag.");
 	}
@@ -1300,11 +1310,13 @@ static bool check_domain_literal(struct text lit, struct buf *reason)
 	if (lit.n >= 5 && memcmp(lit.s, "IPv6:", 5) == 0)
 		return true;
 	if (!has_byte(lit, ':'))
-		return fail(reason, "The part after the @-sign in brackets is not an IPv4 address and has no address "
-				    "literal tag.");
+		return fail(reason,
+			    "The part after the @-sign in brackets is not an IPv4 address and has no address "
+			    "literal tag.");
 	if (!all_chars_ok(lit, domain_literal_char))
-		return fail_with_chars(reason, "The part after the @-sign contains invalid characters in brackets: ",
-				       lit, domain_literal_char);
+		return fail_with_chars(
+			reason, "The part after the @-sign contains invalid characters in brackets: ", lit,
+			domain_literal_char);
 	return fail(reason, "The part after the @-sign contains an invalid address literal tag in brackets.");
 }
 
@@ -1390,7 +1402,9 @@ static bool check_domain_and_length(struct parsed *p, struct buf *reason)
 		  check_lengths(text_of_buf(&p->local), d, ascii.len, reason);
 	buf_free(&ascii);
 	if (ok && p->display_name)
-		return fail(reason, "A display name and angle brackets around the email address are not permitted here.");
+		return fail(
+			reason,
+			"A display name and angle brackets around the email address are not permitted here.");
 	return ok;
 }
 
@@ -1413,7 +1427,7 @@ bool email_check(const char *in, size_t len, struct buf *out, struct buf *reason
 	if (char_count(t) > PYDANTIC_MAX_CHARS)
 		return fail(reason, "Length must not exceed 2048 characters");
 	t = strip_space(pydantic_address(t));
-	struct parsed p = { .quoted = false, .display_name = false };
+	struct parsed p = {.quoted = false, .display_name = false};
 	buf_init(&p.local);
 	buf_init(&p.mapped);
 	bool ok = split_email(t, &p, reason) && check_parsed(&p, reason);

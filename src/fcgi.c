@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 /* What one read() may bring: a whole small request, usually. */
-#define FCGI_READ_BUFFER (64 * 1024)
+#define FCGI_READ_BUFFER ((size_t)64 * 1024)
 
 enum {
 	FCGI_VERSION_1 = 1,
@@ -171,8 +171,8 @@ static int param_len(const unsigned char *d, size_t len, size_t *at, size_t *out
 	}
 	if (len - *at < 4)
 		return -1;
-	*out = ((size_t)(d[*at] & 0x7f) << 24) | ((size_t)d[*at + 1] << 16) |
-	       ((size_t)d[*at + 2] << 8) | d[*at + 3];
+	*out = ((size_t)(d[*at] & 0x7f) << 24) | ((size_t)d[*at + 1] << 16) | ((size_t)d[*at + 2] << 8) |
+	       d[*at + 3];
 	*at += 4;
 	return 0;
 }
@@ -232,7 +232,9 @@ static int answer_management(int fd, const struct record *rec)
 		unsigned char body[8] = {(unsigned char)rec->type};
 		return send_record(fd, FCGI_UNKNOWN_TYPE, 0, body, sizeof body);
 	}
-	static const unsigned char values[] = "\x0e\x01" "FCGI_MPXS_CONNS" "0";
+	static const unsigned char values[] = "\x0e\x01"
+					      "FCGI_MPXS_CONNS"
+					      "0";
 	return send_record(fd, FCGI_GET_VALUES_RESULT, 0, values, sizeof values - 1);
 }
 
@@ -313,8 +315,7 @@ int fcgi_read_request(int fd, struct fcgi_request *r)
 	return ret;
 }
 
-int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head,
-			const struct buf *body)
+int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body)
 {
 	unsigned char h[3][FCGI_HEADER_LEN];
 	unsigned char end[8] = {0};

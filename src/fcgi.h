@@ -18,7 +18,7 @@
 
 /* Largest PARAMS block and STDIN body we take; more is refused (413). */
 #define FCGI_MAX_PARAMS ((size_t)64 * 1024)
-#define FCGI_MAX_BODY ((size_t)1024 * 1024)
+#define FCGI_MAX_BODY   ((size_t)1024 * 1024)
 
 /* A parameter: offsets of its NUL-terminated name and value in params. */
 struct fcgi_param {
@@ -29,12 +29,12 @@ struct fcgi_param {
 struct fcgi_request {
 	unsigned id;
 	bool keep_conn;
-	bool too_large;      /* params or body over the limits above */
-	struct buf params;   /* name\0value\0... */
+	bool too_large;    /* params or body over the limits above */
+	struct buf params; /* name\0value\0... */
 	struct buf body;
 	struct fcgi_param *list;
 	size_t count, cap;
-	void *record; /* one record's worth of scratch space */
+	void *record;      /* one record's worth of scratch space */
 	unsigned char *in; /* bytes read from the connection, not yet parsed */
 	size_t in_len, in_pos;
 };
@@ -53,8 +53,7 @@ const char *fcgi_param(const struct fcgi_request *r, const char *name);
 
 /* Sends head and body as the request's STDOUT, then END_REQUEST.
  * Returns 0, or -1 when the connection failed (close it). */
-int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head,
-			const struct buf *body);
+int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body);
 
 /* Decodes a PARAMS name-value stream data[0..len) into r. Exposed for the
  * fuzzer and unit tests; returns 0, or -1 when malformed. */

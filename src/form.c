@@ -32,7 +32,11 @@ static int hex_value(char c)
 static size_t utf8_seq_len(const unsigned char *s, size_t left)
 {
 	unsigned char c = s[0];
-	size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	size_t n = c < 0x80                 ? 1
+		   : c >= 0xC2 && c <= 0xDF ? 2
+		   : c >= 0xE0 && c <= 0xEF ? 3
+		   : c >= 0xF0 && c <= 0xF4 ? 4
+					    : 0;
 	if (n == 0 || n > left)
 		return 0;
 	for (size_t i = 1; i < n; i++)
@@ -101,8 +105,8 @@ static void add_text(struct buf *out, const char *s, size_t n, bool percent_enco
 	}
 }
 
-static int add_pair(struct form *f, const char *name, size_t name_len, const char *value,
-		    size_t value_len, bool percent_encoded)
+static int add_pair(struct form *f, const char *name, size_t name_len, const char *value, size_t value_len,
+		    bool percent_encoded)
 {
 	if (f->count * 2 + 2 > f->cap) {
 		size_t n = f->cap ? f->cap * 2 : 16;

@@ -103,8 +103,7 @@ void http_write_head(const struct response *res, const struct request *req, stru
 	json_add_int(out, (int64_t)res->body.len);
 	buf_adds(out, "\r\n");
 	buf_adds(out, "X-Content-Type-Options: nosniff\r\n");
-	if (req && req->request_id && strcmp(req->request_id, "-") != 0 &&
-	    !strpbrk(req->request_id, "\r\n"))
+	if (req && req->request_id && strcmp(req->request_id, "-") != 0 && !strpbrk(req->request_id, "\r\n"))
 		buf_printf(out, "X-Request-Id: %s\r\n", req->request_id);
 	buf_add(out, res->headers.data, res->headers.len);
 	buf_adds(out, "\r\n");

@@ -144,15 +144,15 @@ struct key {
 
 /* An open container. */
 struct frame {
-	size_t first;       /* index in the value stack of its first element */
-	struct key key;     /* object: the key whose value is being read */
+	size_t first;   /* index in the value stack of its first element */
+	struct key key; /* object: the key whose value is being read */
 	bool object;
 };
 
 struct parser {
 	const unsigned char *s;
 	size_t len;
-	size_t pos;         /* byte offset of the next character to read */
+	size_t pos; /* byte offset of the next character to read */
 	struct json_doc *doc;
 	struct json_error *err;
 	struct frame *frames;
@@ -164,7 +164,7 @@ struct parser {
 	size_t nvalues, values_cap;
 	struct key *keys;
 	size_t nkeys, keys_cap;
-	struct buf text;    /* the string being unescaped */
+	struct buf text; /* the string being unescaped */
 };
 
 /* What the reader expects next. */
@@ -452,8 +452,8 @@ static bool read_constant(struct parser *p, struct json_value *v)
 		const char *word;
 		enum json_type type;
 	} constants[] = {
-		{ "null", JSON_NULL }, { "true", JSON_TRUE }, { "false", JSON_FALSE },
-		{ "NaN", JSON_FLOAT }, { "Infinity", JSON_FLOAT }, { "-Infinity", JSON_FLOAT },
+		{"null", JSON_NULL}, {"true", JSON_TRUE},      {"false", JSON_FALSE},
+		{"NaN", JSON_FLOAT}, {"Infinity", JSON_FLOAT}, {"-Infinity", JSON_FLOAT},
 	};
 	for (size_t k = 0; k < sizeof constants / sizeof constants[0]; k++) {
 		if (!at_word(p, constants[k].word))
@@ -554,7 +554,7 @@ static bool dict_order(const struct key *keys, size_t n, size_t *source)
 	if (!refs)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		refs[i] = (struct key_ref){ keys[i], i };
+		refs[i] = (struct key_ref){keys[i], i};
 	qsort(refs, n, sizeof *refs, compare_key_refs);
 	/* Equal keys are now adjacent, earliest first. */
 	for (size_t g = 0, end; g < n; g = end) {
@@ -612,7 +612,7 @@ static bool build_array(struct parser *p, const struct json_value *values, size_
 static bool close_container(struct parser *p)
 {
 	struct frame *f = top(p);
-	struct json_value v = { .type = f->object ? JSON_OBJECT : JSON_ARRAY };
+	struct json_value v = {.type = f->object ? JSON_OBJECT : JSON_ARRAY};
 	size_t n = p->nvalues - f->first;
 	/* The stacks are still NULL when nothing was ever pushed. */
 	const struct json_value *values = n ? p->values + f->first : NULL;
@@ -640,7 +640,7 @@ static bool open_container(struct parser *p, bool object, enum step *next)
 	if (!frames)
 		return fail_nomem(p);
 	p->frames = frames;
-	p->frames[p->nframes++] = (struct frame){ .first = p->nvalues, .object = object };
+	p->frames[p->nframes++] = (struct frame){.first = p->nvalues, .object = object};
 	p->pos++;
 	skip_whitespace(p);
 	if (at(p, object ? '}' : ']')) {
@@ -659,7 +659,7 @@ static bool read_value(struct parser *p, enum step *next)
 		return fail(p, "Expecting value", p->pos);
 	if (at(p, '{') || at(p, '['))
 		return open_container(p, at(p, '{'), next);
-	struct json_value v = { .type = JSON_NULL };
+	struct json_value v = {.type = JSON_NULL};
 	if (!read_scalar(p, &v))
 		return false;
 	*next = STEP_AFTER_VALUE;
@@ -740,7 +740,7 @@ struct json_doc *json_parse(const char *text, size_t len, struct json_error *err
 		return NULL;
 	}
 	doc->next_chunk_size = CHUNK_MIN;
-	struct parser p = { .s = (const unsigned char *)text, .len = len, .doc = doc, .err = err };
+	struct parser p = {.s = (const unsigned char *)text, .len = len, .doc = doc, .err = err};
 	buf_init(&p.text);
 	bool ok = read_document(&p);
 	buf_free(&p.text);
@@ -791,7 +791,7 @@ static bool decimal_of_precision(double x, int prec, uint64_t *m_out, int *exp_o
 			m = m * 10 + (uint64_t)(*c - '0');
 	}
 	int exp = atoi(c + 1) - (prec - 1);
-	const uint64_t candidates[3] = { m, m - 1, m + 1 };
+	const uint64_t candidates[3] = {m, m - 1, m + 1};
 	for (int k = 0; k < 3; k++) {
 		if (candidates[k] && reads_back(candidates[k], exp, x)) {
 			*m_out = candidates[k];

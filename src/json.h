@@ -31,20 +31,31 @@
  * sys.int_info.default_max_str_digits). */
 #define JSON_MAX_INT_DIGITS 4300
 
-enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_INT, JSON_FLOAT, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+enum json_type {
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_INT,
+	JSON_FLOAT,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT
+};
 
 struct json_value {
 	enum json_type type;
-	const char *str;   /* JSON_STRING: decoded UTF-8 (lone surrogates kept as 3-byte ED Ax xx sequences), NUL-terminated, may contain NULs;
+	const char *
+		str; /* JSON_STRING: decoded UTF-8 (lone surrogates kept as 3-byte ED Ax xx sequences), NUL-terminated, may contain NULs;
 	                      JSON_INT / JSON_FLOAT: the number's source text, NUL-terminated (NaN, Infinity, -Infinity are JSON_FLOAT); else NULL */
-	size_t len;        /* length of str */
-	struct json_value *items;   /* ARRAY: elements; OBJECT: values, in order of first appearance of each key */
-	const char **keys;          /* OBJECT: decoded keys (NUL-terminated) */
+	size_t len;  /* length of str */
+	struct json_value
+		*items;    /* ARRAY: elements; OBJECT: values, in order of first appearance of each key */
+	const char **keys; /* OBJECT: decoded keys (NUL-terminated) */
 	size_t *key_lens;
 	size_t count;
 };
 
-struct json_doc;   /* owns every allocation of one parse */
+struct json_doc; /* owns every allocation of one parse */
 
 /* Which exception Python would raise; FastAPI answers 422 json_invalid only
  * for JSON_ERR_DECODE and 400 "There was an error parsing the body" for the
@@ -57,8 +68,8 @@ enum json_error_kind {
 };
 
 struct json_error {
-	size_t pos;          /* CPython's JSONDecodeError.pos: index in CHARACTERS (code points) of the decoded text */
-	char msg[128];       /* CPython's JSONDecodeError.msg, e.g. "Expecting value" */
+	size_t pos; /* CPython's JSONDecodeError.pos: index in CHARACTERS (code points) of the decoded text */
+	char msg[128]; /* CPython's JSONDecodeError.msg, e.g. "Expecting value" */
 	enum json_error_kind kind;
 };
 

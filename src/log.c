@@ -15,7 +15,8 @@ static void log_line(const char *level, const char *fmt, va_list ap)
 	int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		return;
-	size_t len = (size_t)n + ((size_t)m < sizeof line - (size_t)n - 1 ? (size_t)m : sizeof line - (size_t)n - 2);
+	size_t len = (size_t)n +
+		     ((size_t)m < sizeof line - (size_t)n - 1 ? (size_t)m : sizeof line - (size_t)n - 2);
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;

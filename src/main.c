@@ -183,7 +183,9 @@ static int serve(const struct options *o)
 	static struct settings s;
 	if (load_settings(o, &s, SETTINGS_SECRET_REQUIRED) || check_database(o, &s))
 		return 1;
-	struct pool_options po = {.listen = o->listen, .hash_listen = o->hash_listen, .workers = o->workers,
+	struct pool_options po = {.listen = o->listen,
+				  .hash_listen = o->hash_listen,
+				  .workers = o->workers,
 				  .env_path = o->env_path};
 	return pool_run(&po, &s);
 }

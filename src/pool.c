@@ -23,7 +23,7 @@
 #include "settings.h"
 #include "worker.h"
 
-#define SLOTS_MAX 2048
+#define SLOTS_MAX    2048
 #define STOP_GRACE_S 30
 
 /* The sockets the pool serves: the main one, and optionally one for the
@@ -32,9 +32,9 @@
 enum { MAIN, HASH, LISTENERS };
 
 struct listener {
-	int fd;      /* -1 when not served */
+	int fd;                                                      /* -1 when not served */
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* to remove at exit */
-	long size;   /* workers wanted on it */
+	long size;                                                   /* workers wanted on it */
 };
 
 struct slot {
@@ -97,8 +97,8 @@ static bool take_inherited(struct pool *p)
 static bool socket_is_stale(const struct sockaddr_un *sa)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool stale = fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) < 0 &&
-		     errno == ECONNREFUSED;
+	bool stale =
+		fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) < 0 && errno == ECONNREFUSED;
 	if (fd >= 0)
 		close(fd);
 	return stale;
@@ -252,7 +252,8 @@ static void fill(struct pool *p)
 		p->spawns_this_second = 0;
 	}
 	for (int l = 0; l < LISTENERS; l++) {
-		while (live_workers(p, l, false) < p->listeners[l].size && p->spawns_this_second < 10 + SLOTS_MAX / 64) {
+		while (live_workers(p, l, false) < p->listeners[l].size &&
+		       p->spawns_this_second < 10 + SLOTS_MAX / 64) {
 			struct slot *s = free_slot(p);
 			if (!s)
 				return;
@@ -290,9 +291,11 @@ static void reap(struct pool *p)
 			if (p->slots[i].pid != pid)
 				continue;
 			if (!p->slots[i].retiring && WIFSIGNALED(status))
-				log_error("worker %d killed by signal %d; replacing it", (int)pid, WTERMSIG(status));
+				log_error("worker %d killed by signal %d; replacing it", (int)pid,
+					  WTERMSIG(status));
 			else if (!p->slots[i].retiring && WEXITSTATUS(status) != 0)
-				log_error("worker %d exited with status %d; replacing it", (int)pid, WEXITSTATUS(status));
+				log_error("worker %d exited with status %d; replacing it", (int)pid,
+					  WEXITSTATUS(status));
 			p->slots[i] = (struct slot){0};
 		}
 	}

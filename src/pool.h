@@ -21,8 +21,8 @@ struct settings;
 struct pool_options {
 	const char *listen;      /* "unix:/path", "/path", or "host:port" */
 	const char *hash_listen; /* the password-hashing routes' socket, or NULL */
-	long workers;         /* 0: twice the core count */
-	const char *env_path; /* the .env re-read on SIGHUP */
+	long workers;            /* 0: twice the core count */
+	const char *env_path;    /* the .env re-read on SIGHUP */
 };
 
 /* Serves until SIGTERM/SIGINT; returns the process exit status. settings is

@@ -89,10 +89,10 @@ static void gate_leave(struct hash_gate *g, int slot)
 struct hash_job {
 	const char *password;
 	size_t len;
-	const char *phc;     /* verify against this, or NULL to hash */
-	char *encoded;       /* hash: output */
+	const char *phc; /* verify against this, or NULL to hash */
+	char *encoded;   /* hash: output */
 	size_t encoded_len;
-	int result;          /* ARGON2_OK or an argon2 error */
+	int result; /* ARGON2_OK or an argon2 error */
 };
 
 static argon2_type type_of(const char *phc)
@@ -115,8 +115,9 @@ static void *hash_thread(void *arg)
 	} else if (getrandom(salt, sizeof salt, 0) != (ssize_t)sizeof salt) {
 		job->result = ARGON2_MISSING_ARGS;
 	} else {
-		job->result = argon2id_hash_encoded(ARGON2_T, ARGON2_M_KIB, ARGON2_P, job->password, job->len, salt,
-						    sizeof salt, HASH_LEN, job->encoded, job->encoded_len);
+		job->result =
+			argon2id_hash_encoded(ARGON2_T, ARGON2_M_KIB, ARGON2_P, job->password, job->len, salt,
+					      sizeof salt, HASH_LEN, job->encoded, job->encoded_len);
 	}
 	return NULL;
 }
@@ -136,7 +137,8 @@ static void run_gated(struct hash_gate *g, struct hash_job *job)
 int password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out)
 {
 	char encoded[128];
-	struct hash_job job = {.password = password, .len = len, .encoded = encoded, .encoded_len = sizeof encoded};
+	struct hash_job job = {
+		.password = password, .len = len, .encoded = encoded, .encoded_len = sizeof encoded};
 	run_gated(g, &job);
 	if (job.result != ARGON2_OK)
 		return -1;
@@ -164,7 +166,8 @@ int token_make(const struct settings *s, const char *subject, time_t now, struct
 	int rc = -1;
 	if (jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "sub", subject) == 0 &&
 	    jwt_add_grant_int(jwt, "exp", (long)(now + s->expire_minutes * 60)) == 0 &&
-	    jwt_set_alg(jwt, algorithm_of(s), (const unsigned char *)s->secret_key, (int)strlen(s->secret_key)) == 0 &&
+	    jwt_set_alg(jwt, algorithm_of(s), (const unsigned char *)s->secret_key,
+			(int)strlen(s->secret_key)) == 0 &&
 	    (text = jwt_encode_str(jwt))) {
 		buf_adds(out, text);
 		rc = buf_ok(out) ? 0 : -1;

@@ -96,8 +96,7 @@ static void read_environment(struct raw_settings *raw)
 
 int settings_database_path(const char *url, char *path, size_t pathsz)
 {
-	static const char *const prefixes[] = {"sqlite:///", "sqlite+aiosqlite:///",
-					       "sqlite+pysqlite:///"};
+	static const char *const prefixes[] = {"sqlite:///", "sqlite+aiosqlite:///", "sqlite+pysqlite:///"};
 	for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
 		size_t n = strlen(prefixes[i]);
 		if (strncmp(url, prefixes[i], n) != 0)
@@ -135,8 +134,7 @@ static int check_algorithm(const char *a)
 
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
-	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30",
-						      "0"};
+	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -155,7 +153,8 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 	else if (check_algorithm(raw->value[K_ALGORITHM]))
 		fail(err, errsz, "ALGORITHM", "must be HS256, HS384 or HS512");
 	else if (parse_long(raw->value[K_EXPIRE], 1, 5256000L, &s->expire_minutes))
-		fail(err, errsz, "ACCESS_TOKEN_EXPIRE_MINUTES", "must be a whole number of minutes, at least 1");
+		fail(err, errsz, "ACCESS_TOKEN_EXPIRE_MINUTES",
+		     "must be a whole number of minutes, at least 1");
 	else if (parse_long(raw->value[K_WORKERS], 0, 1024, &s->workers))
 		fail(err, errsz, "WORKERS", "must be a whole number from 1 to 1024");
 	else

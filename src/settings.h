@@ -14,9 +14,9 @@ enum { SETTINGS_TEXT_MAX = 4096 };
 struct settings {
 	char database_path[SETTINGS_TEXT_MAX]; /* a file path, from DATABASE_URL */
 	char secret_key[SETTINGS_TEXT_MAX];
-	char algorithm[8];                     /* HS256, HS384 or HS512 */
-	long expire_minutes;                   /* ACCESS_TOKEN_EXPIRE_MINUTES */
-	long workers;                          /* WORKERS; 0 = twice the core count */
+	char algorithm[8];   /* HS256, HS384 or HS512 */
+	long expire_minutes; /* ACCESS_TOKEN_EXPIRE_MINUTES */
+	long workers;        /* WORKERS; 0 = twice the core count */
 };
 
 /* Loads the settings from the environment and from the file env_path (which

@@ -22,7 +22,7 @@ enum store_status {
 	STORE_EMAIL_TAKEN,
 	STORE_BUSY,        /* locked past the busy timeout: answer 503 */
 	STORE_UNAVAILABLE, /* disk full, read-only or failing: answer 503 */
-	STORE_ERROR, /* anything else: answer 500, the cause is in store_last_error() */
+	STORE_ERROR,       /* anything else: answer 500, the cause is in store_last_error() */
 };
 
 struct user {
@@ -51,13 +51,12 @@ enum store_status store_ping(struct store *s);
 
 enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out);
 /* The user with this email, password hash included (for login). */
-enum store_status store_user_by_email(struct store *s, const char *email, size_t len,
-				      struct user *out);
+enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out);
 
 /* Calls each(user, arg) for the users ordered by id, from offset, at most limit. */
 typedef void store_user_fn(const struct user *u, void *arg);
-enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit,
-				  store_user_fn *each, void *arg);
+enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
+				  void *arg);
 
 /* Which of in's username (first) or email another user than id holds:
  * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither. */

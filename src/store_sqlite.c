@@ -81,9 +81,10 @@ static int connect_to(struct connection *c, const char *path, char *err, size_t 
 		c->read_only = true;
 	}
 	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i], NULL) !=
-		    SQLITE_OK) {
-			snprintf(err, errsz, "%s: %s (has `fast_zero migrate` run?)", path, sqlite3_errmsg(c->db));
+		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
+				       NULL) != SQLITE_OK) {
+			snprintf(err, errsz, "%s: %s (has `fast_zero migrate` run?)", path,
+				 sqlite3_errmsg(c->db));
 			disconnect(c);
 			return -1;
 		}
@@ -220,16 +221,15 @@ enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out
 	return fetch_user(s, st, out, 0);
 }
 
-enum store_status store_user_by_email(struct store *s, const char *email, size_t len,
-				      struct user *out)
+enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out)
 {
 	sqlite3_stmt *st = stmt(s, ST_BY_EMAIL);
 	sqlite3_bind_text(st, 1, email, (int)len, SQLITE_STATIC);
 	return fetch_user(s, st, out, 1);
 }
 
-enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit,
-				  store_user_fn *each, void *arg)
+enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
+				  void *arg)
 {
 	sqlite3_stmt *st = stmt(s, ST_LIST);
 	struct user u;

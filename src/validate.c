@@ -169,7 +169,8 @@ static bool read_string(struct problems *p, const struct json_body *b, const cha
 	}
 	if (v->type != JSON_STRING) {
 		json_write(&p->input, v);
-		problem_add(p, "string_type", loc, "Input should be a valid string", p->input.data, p->input.len, NULL);
+		problem_add(p, "string_type", loc, "Input should be a valid string", p->input.data,
+			    p->input.len, NULL);
 		return false;
 	}
 	*out = v->str;
@@ -180,7 +181,7 @@ static bool read_string(struct problems *p, const struct json_body *b, const cha
 /* Whether s holds a lone surrogate (kept by the JSON decoder as ED A0..BF xx). */
 static bool has_lone_surrogate(const char *s, size_t n)
 {
-	for (const char *p = s; (p = memchr(p, '\xED', n - (size_t)(p - s))); p++)
+	for (const char *p = s; (p = memchr(p, 0xED, n - (size_t)(p - s))); p++)
 		if ((size_t)(p - s) + 2 < n && (unsigned char)p[1] >= 0xA0)
 			return true;
 	return false;
@@ -199,8 +200,8 @@ bool body_string(struct problems *p, const struct json_body *b, const char *name
 	buf_reset(&p->input);
 	json_add_str(&p->input, *out, *len);
 	problem_add(p, "string_unicode", loc,
-		    "Input should be a valid string, unable to parse raw data as a unicode string", p->input.data,
-		    p->input.len, NULL);
+		    "Input should be a valid string, unable to parse raw data as a unicode string",
+		    p->input.data, p->input.len, NULL);
 	return false;
 }
 
@@ -223,8 +224,8 @@ bool body_email(struct problems *p, const struct json_body *b, struct buf *norma
 		buf_addc(&ctx_json, '}');
 		buf_reset(&p->input);
 		json_add_str(&p->input, text, len);
-		problem_add(p, "value_error", "\"body\",\"email\"", buf_cstr(&msg), p->input.data, p->input.len,
-			    buf_cstr(&ctx_json));
+		problem_add(p, "value_error", "\"body\",\"email\"", buf_cstr(&msg), p->input.data,
+			    p->input.len, buf_cstr(&ctx_json));
 		buf_free(&msg);
 		buf_free(&ctx_json);
 	}
@@ -264,8 +265,8 @@ bool parse_int(const char *text, size_t len, int64_t *out)
 	return true;
 }
 
-bool int_param(struct problems *p, const char *where, const char *name, const char *text,
-	       size_t len, int64_t min, int64_t *out)
+bool int_param(struct problems *p, const char *where, const char *name, const char *text, size_t len,
+	       int64_t min, int64_t *out)
 {
 	char loc[64], msg[96], ctx_json[48];
 	snprintf(loc, sizeof loc, "\"%s\",\"%s\"", where, name);

@@ -20,7 +20,7 @@
 struct ctx;
 
 struct problems {
-	struct buf list; /* the entries, comma-separated */
+	struct buf list;  /* the entries, comma-separated */
 	struct buf input; /* scratch: one entry's input, as JSON */
 	int count;
 };
@@ -36,7 +36,7 @@ bool problems_reply(struct problems *p, struct ctx *c);
 
 /* A JSON request body as FastAPI sees it. */
 struct json_body {
-	struct json_doc *doc;         /* parsed JSON, or NULL */
+	struct json_doc *doc;          /* parsed JSON, or NULL */
 	const struct json_value *root; /* the document's value, or NULL */
 	bool empty;                    /* no body, or JSON null: "missing" */
 	bool raw;                      /* sent with a non-JSON Content-Type */
@@ -60,8 +60,8 @@ bool body_email(struct problems *p, const struct json_body *b, struct buf *norma
 
 /* An integer parameter, as pydantic reads one from a string: int_parsing
  * when it is not one (or beyond 64 bits), greater_than_equal below min. */
-bool int_param(struct problems *p, const char *where, const char *name, const char *text,
-	       size_t len, int64_t min, int64_t *out);
+bool int_param(struct problems *p, const char *where, const char *name, const char *text, size_t len,
+	       int64_t min, int64_t *out);
 /* Parses text[0..len) as pydantic's lax str -> int; false when it is not one. */
 bool parse_int(const char *text, size_t len, int64_t *out);
 

@@ -22,9 +22,9 @@
 /* nginx keeps at most its upstream `keepalive` count of idle connections per
  * nginx process; beyond this many a connection is closed after use, which
  * nginx then has to retry. */
-#define KEPT_MAX 64
+#define KEPT_MAX     64
 #define IO_TIMEOUT_S 30
-#define DRAIN_MAX_S 10
+#define DRAIN_MAX_S  10
 
 struct worker {
 	struct app app;
@@ -182,11 +182,12 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 	char err[512] = "out of memory";
 	int sfd = signal_fd();
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a supervisor killed outright */
-	signal(SIGPIPE, SIG_IGN); /* nginx may close a connection first: an EPIPE, not a death */
+	signal(SIGPIPE, SIG_IGN);         /* nginx may close a connection first: an EPIPE, not a death */
 	response_init(&w.res);
 	buf_init(&w.head);
 	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
-	if (sfd < 0 || fcgi_request_init(&w.fr) || !(w.app.store = store_open(settings->database_path, err, sizeof err))) {
+	if (sfd < 0 || fcgi_request_init(&w.fr) ||
+	    !(w.app.store = store_open(settings->database_path, err, sizeof err))) {
 		log_error("worker cannot start: %s", sfd < 0 ? strerror(errno) : err);
 		worker_free(&w);
 		return 1;

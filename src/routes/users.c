@@ -73,8 +73,11 @@ static bool hash_or_reply(struct ctx *c, struct user_request *r)
 
 static void reply_user(struct ctx *c, int status, int64_t id, const struct user_request *r)
 {
-	struct user u = {.id = id, .username = r->username, .username_len = r->username_len,
-			 .email = r->email.data, .email_len = r->email.len};
+	struct user u = {.id = id,
+			 .username = r->username,
+			 .username_len = r->username_len,
+			 .email = r->email.data,
+			 .email_len = r->email.len};
 	user_write(http_json(c->res, status), &u);
 }
 
@@ -143,7 +146,8 @@ void users_list(struct ctx *c)
 	if (!problems_reply(&p, c)) {
 		struct user_list_writer w = {.b = http_json(c->res, 200)};
 		buf_adds(w.b, "{\"users\":[");
-		enum store_status status = store_user_list(c->app->store, offset, limit, write_listed_user, &w);
+		enum store_status status =
+			store_user_list(c->app->store, offset, limit, write_listed_user, &w);
 		buf_adds(w.b, "]}");
 		if (status != STORE_OK)
 			reply_store_failure(c, status);

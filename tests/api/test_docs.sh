@@ -28,7 +28,7 @@ oneTimeTearDown() { stack_stop; }
 # (minus the docs' own), with a "*" segment written {} and no trailing slash.
 router_routes() {
 	sed -n '/^static const struct route routes\[\] = {/,/^};/p' "$ROOT/src/router.c" |
-		sed -n 's/^[[:space:]]*{"\([A-Z]*\)", "\([^"]*\)", \([a-z_0-9]*\)},.*/\1 \2 \3/p' |
+		sed -n 's/^[[:space:]]*{ *"\([A-Z]*\)", "\([^"]*\)", \([a-z_0-9]*\) *},.*/\1 \2 \3/p' |
 		awk '$3 !~ /^docs_/ { gsub(/\*/, "{}", $2); print $1, $2 }' | sort
 }
 

@@ -24,8 +24,8 @@ struct fuzz_user {
 };
 
 static const struct fuzz_user users[] = {
-	{ FUZZ_OTHER_ID, "other", "other@example.com", "other-password" },
-	{ FUZZ_USER_ID, "fuzz", FUZZ_USER_EMAIL, FUZZ_USER_PASSWORD },
+	{FUZZ_OTHER_ID, "other", "other@example.com", "other-password"},
+	{FUZZ_USER_ID, "fuzz", FUZZ_USER_EMAIL, FUZZ_USER_PASSWORD},
 };
 enum { USER_COUNT = sizeof users / sizeof *users };
 
@@ -77,7 +77,7 @@ bool __wrap_password_verify(struct hash_gate *g, const char *phc, const char *pa
 
 static void remove_tmp(void)
 {
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
 	char path[320];
 	store_close(app.store);
 	app.store = NULL;
@@ -120,7 +120,7 @@ static void create_user(const struct fuzz_user *u)
 	char h[32];
 	int64_t id = 0;
 	fake_hash(u->password, strlen(u->password), h);
-	struct user_fields f = { u->username, strlen(u->username), u->email, strlen(u->email), h };
+	struct user_fields f = {u->username, strlen(u->username), u->email, strlen(u->email), h};
 	FUZZ_CHECK(store_user_create(app.store, &f, &id) == STORE_OK);
 	FUZZ_CHECK(id == u->id);
 }
@@ -136,7 +136,7 @@ struct app *fuzz_app(void)
 	make_tmp_dir();
 	migrate();
 	app.settings = &settings;
-	app.gate = (struct hash_gate){ .fd = -1, .cap = 1 };
+	app.gate = (struct hash_gate){.fd = -1, .cap = 1};
 	if (!(app.store = store_open(db_path, err, sizeof err))) {
 		fprintf(stderr, "fuzz: cannot open the store: %s\n", err);
 		abort();
@@ -176,7 +176,7 @@ static void note_user(const struct user *u, void *arg)
 
 static void restore_users(void)
 {
-	struct id_list l = { .n = 0 };
+	struct id_list l = {.n = 0};
 	char h[32];
 	FUZZ_CHECK(store_user_list(app.store, 0, 1000, note_user, &l) == STORE_OK);
 	for (size_t i = 0; i < l.n; i++)
@@ -188,7 +188,7 @@ static void restore_users(void)
 			continue;
 		}
 		fake_hash(u->password, strlen(u->password), h);
-		struct user_fields f = { u->username, strlen(u->username), u->email, strlen(u->email), h };
+		struct user_fields f = {u->username, strlen(u->username), u->email, strlen(u->email), h};
 		FUZZ_CHECK(store_user_update(app.store, u->id, &f) == STORE_OK);
 	}
 }
@@ -197,7 +197,7 @@ static void restore_users(void)
 
 static bool status_known(int status)
 {
-	static const int known[] = { 200, 201, 400, 401, 403, 404, 405, 409, 422 };
+	static const int known[] = {200, 201, 400, 401, 403, 404, 405, 409, 422};
 	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
 		if (known[i] == status)
 			return true;

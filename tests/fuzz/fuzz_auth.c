@@ -26,14 +26,14 @@ static const char own_fields[] =
 
 static void send_request(const char *method, const char *path, const char *body, const char *authorization)
 {
-	struct request req = { .method = method,
-			       .path = path,
-			       .query = "",
-			       .request_id = "fuzz",
-			       .content_type = "application/json",
-			       .authorization = authorization,
-			       .body = body,
-			       .body_len = strlen(body) };
+	struct request req = {.method = method,
+			      .path = path,
+			      .query = "",
+			      .request_id = "fuzz",
+			      .content_type = "application/json",
+			      .authorization = authorization,
+			      .body = body,
+			      .body_len = strlen(body)};
 	struct response res;
 	response_init(&res);
 	fuzz_dispatch(&req, &res);

@@ -31,10 +31,10 @@ struct route {
 };
 
 static const struct route routes[4] = {
-	{ "POST", "/users/", false },
-	{ "PUT", "/users/2", true },
-	{ "PUT", "/users/1", true },
-	{ "POST", "/auth/token", false },
+	{"POST", "/users/", false},
+	{"PUT", "/users/2", true},
+	{"PUT", "/users/1", true},
+	{"POST", "/auth/token", false},
 };
 
 static const char *const content_types[8] = {

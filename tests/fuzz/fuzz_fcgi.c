@@ -104,7 +104,7 @@ static void *peer_run(void *arg)
 		shutdown(p->fd, SHUT_WR);
 	for (;;) {
 		bool sending = p->sent < p->len;
-		struct pollfd pfd = { .fd = p->fd, .events = POLLIN | (sending ? POLLOUT : 0) };
+		struct pollfd pfd = {.fd = p->fd, .events = POLLIN | (sending ? POLLOUT : 0)};
 		if (poll(&pfd, 1, -1) < 0)
 			continue;
 		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) && read(p->fd, sink, sizeof sink) <= 0)
@@ -121,7 +121,7 @@ static void check_stream(const uint8_t *d, size_t n)
 	pthread_t t;
 	struct fcgi_request r;
 	FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-	struct peer peer = { .fd = sv[0], .data = d, .len = n };
+	struct peer peer = {.fd = sv[0], .data = d, .len = n};
 	FUZZ_CHECK(pthread_create(&t, NULL, peer_run, &peer) == 0);
 	FUZZ_CHECK(fcgi_request_init(&r) == 0);
 	for (int i = 0; i < MAX_REQUESTS; i++) {

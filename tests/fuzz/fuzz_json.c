@@ -116,7 +116,8 @@ static bool same_value(const struct json_value *a, const struct json_value *b)
 	if (a->count != b->count)
 		return false;
 	for (size_t i = 0; i < a->count; i++) {
-		if (a->type == JSON_OBJECT && !same_text(a->keys[i], a->key_lens[i], b->keys[i], b->key_lens[i]))
+		if (a->type == JSON_OBJECT &&
+		    !same_text(a->keys[i], a->key_lens[i], b->keys[i], b->key_lens[i]))
 			return false;
 		if (!same_value(&a->items[i], &b->items[i]))
 			return false;

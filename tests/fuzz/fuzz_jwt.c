@@ -25,7 +25,7 @@
 #include "../../src/settings.h"
 #include "common.h"
 
-static const jwt_alg_t algorithms[4] = { JWT_ALG_HS256, JWT_ALG_HS384, JWT_ALG_HS512, JWT_ALG_NONE };
+static const jwt_alg_t algorithms[4] = {JWT_ALG_HS256, JWT_ALG_HS384, JWT_ALG_HS512, JWT_ALG_NONE};
 
 static const struct settings *test_settings(void)
 {

@@ -31,7 +31,7 @@ static size_t method_len(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *line = fuzz_cstr(data, size), *target = line, *query;
-	struct request req = { .method = "GET", .query = "", .request_id = "fuzz", .body = "" };
+	struct request req = {.method = "GET", .query = "", .request_id = "fuzz", .body = ""};
 	struct response res;
 	size_t m = method_len(line);
 	if (m) {

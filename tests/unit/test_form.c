@@ -75,8 +75,12 @@ static void test_invalid_utf8_replaced(void)
 {
 	struct buf b;
 	buf_init(&b);
-	utf8_add_replacing(&b, "a\xe9" "b\xed\xa0\x80", 6);
-	CHECK_STR(buf_cstr(&b), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+	utf8_add_replacing(&b,
+			   "a\xe9"
+			   "b\xed\xa0\x80",
+			   6);
+	CHECK_STR(buf_cstr(&b), "a\xEF\xBF\xBD"
+				"b\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 	buf_free(&b);
 }
 

@@ -33,8 +33,8 @@ static bool fails_n(const char *text, size_t len, const char *msg, size_t pos)
 		return false;
 	}
 	if (err.kind != JSON_ERR_DECODE || strcmp(err.msg, msg) != 0 || err.pos != pos) {
-		fprintf(stderr, "  got  kind %d \"%s\" at %zu\n  want \"%s\" at %zu\n", (int)err.kind, err.msg,
-			err.pos, msg, pos);
+		fprintf(stderr, "  got  kind %d \"%s\" at %zu\n  want \"%s\" at %zu\n", (int)err.kind,
+			err.msg, err.pos, msg, pos);
 		return false;
 	}
 	return true;
@@ -99,7 +99,8 @@ static void test_writes_back_like_python_dumps(void)
 {
 	CHECK(dumps_as(" \t\n\r[1, 2]\r\n", "[1,2]"));
 	CHECK(dumps_as("{\"a\" :1 , \"b\" : [ ] }", "{\"a\":1,\"b\":[]}"));
-	CHECK(dumps_as("{\"a\":{\"b\":{\"c\":[1,{\"d\":null}]}}}", "{\"a\":{\"b\":{\"c\":[1,{\"d\":null}]}}}"));
+	CHECK(dumps_as("{\"a\":{\"b\":{\"c\":[1,{\"d\":null}]}}}",
+		       "{\"a\":{\"b\":{\"c\":[1,{\"d\":null}]}}}"));
 	CHECK(dumps_as("{}", "{}"));
 	CHECK(dumps_as("[]", "[]"));
 	CHECK(dumps_as("{\"\":\"\"}", "{\"\":\"\"}"));
@@ -205,7 +206,8 @@ static void test_surrogates_combine_or_stay_lone(void)
 	/* A lone surrogate is written as U+FFFD (see buf.h). */
 	CHECK(dumps_as("\"\\ud83d\"", "\"\xEF\xBF\xBD\""));
 	CHECK(dumps_as("\"\\ude00\\ud83d\"", "\"\xEF\xBF\xBD\xEF\xBF\xBD\""));
-	CHECK(dumps_as("\"\\ud83d\\u0041\"", "\"\xEF\xBF\xBD" "A\""));
+	CHECK(dumps_as("\"\\ud83d\\u0041\"", "\"\xEF\xBF\xBD"
+					     "A\""));
 	CHECK(dumps_as("\"\\ud83d\\ud83d\\ude00\"", "\"\xEF\xBF\xBD😀\""));
 
 	struct json_error err;
@@ -294,37 +296,37 @@ static void test_int_digit_limit_is_a_value_error(void)
 static void test_floats_print_as_python_repr(void)
 {
 	static const char *const cases[][2] = {
-		{ "1.0", "1.0" },
-		{ "1e5", "100000.0" },
-		{ "1E5", "100000.0" },
-		{ "1e15", "1000000000000000.0" },
-		{ "1e16", "1e+16" },
-		{ "0.0001", "0.0001" },
-		{ "0.00001", "1e-05" },
-		{ "1e-7", "1e-07" },
-		{ "2.5e-5", "2.5e-05" },
-		{ "1.5", "1.5" },
-		{ "12.50", "12.5" },
-		{ "0.1", "0.1" },
-		{ "-0.0", "-0.0" },
-		{ "0e0", "0.0" },
-		{ "1e300", "1e+300" },
-		{ "1.25e+2", "125.0" },
-		{ "123.456e-2", "1.23456" },
-		{ "5e-324", "5e-324" },
-		{ "1.7976931348623157e308", "1.7976931348623157e+308" },
-		{ "1.0000000000000002", "1.0000000000000002" },
-		{ "1e-400", "0.0" },
-		{ "-1e-400", "-0.0" },
-		{ "0.30000000000000004", "0.30000000000000004" },
-		{ "123456789.123456789", "123456789.12345679" },
-		{ "9.999999999999999e22", "1e+23" },
-		{ "1e23", "1e+23" },
-		{ "8.98846567431158e307", "8.98846567431158e+307" },
-		{ "2.2250738585072014e-308", "2.2250738585072014e-308" },
-		{ "4.9406564584124654e-324", "5e-324" },
-		{ "-123.0e-20", "-1.23e-18" },
-		{ "3.141592653589793238462643383279", "3.141592653589793" },
+		{"1.0", "1.0"},
+		{"1e5", "100000.0"},
+		{"1E5", "100000.0"},
+		{"1e15", "1000000000000000.0"},
+		{"1e16", "1e+16"},
+		{"0.0001", "0.0001"},
+		{"0.00001", "1e-05"},
+		{"1e-7", "1e-07"},
+		{"2.5e-5", "2.5e-05"},
+		{"1.5", "1.5"},
+		{"12.50", "12.5"},
+		{"0.1", "0.1"},
+		{"-0.0", "-0.0"},
+		{"0e0", "0.0"},
+		{"1e300", "1e+300"},
+		{"1.25e+2", "125.0"},
+		{"123.456e-2", "1.23456"},
+		{"5e-324", "5e-324"},
+		{"1.7976931348623157e308", "1.7976931348623157e+308"},
+		{"1.0000000000000002", "1.0000000000000002"},
+		{"1e-400", "0.0"},
+		{"-1e-400", "-0.0"},
+		{"0.30000000000000004", "0.30000000000000004"},
+		{"123456789.123456789", "123456789.12345679"},
+		{"9.999999999999999e22", "1e+23"},
+		{"1e23", "1e+23"},
+		{"8.98846567431158e307", "8.98846567431158e+307"},
+		{"2.2250738585072014e-308", "2.2250738585072014e-308"},
+		{"4.9406564584124654e-324", "5e-324"},
+		{"-123.0e-20", "-1.23e-18"},
+		{"3.141592653589793238462643383279", "3.141592653589793"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		CHECK(dumps_as(cases[i][0], cases[i][1]));
@@ -376,9 +378,10 @@ static void test_deep_nesting_is_refused_without_recursing(void)
 
 static void test_errors_never_read_past_the_end(void)
 {
-	static const char *const truncated[] = { "n", "nul", "t", "fals", "Na", "Infinit", "-Infinit",
-						 "1.", "1e", "1e-", "-", "\"\\u", "\"\\ud83d\\ude0", "[1",
-						 "{\"a\"", "{\"a\":", "\"\\ud83d\\u" };
+	static const char *const truncated[] = {
+		"n",      "nul",     "t",           "fals", "Na",    "Infinit",         "-Infinit",
+		"1.",     "1e",      "1e-",         "-",    "\"\\u", "\"\\ud83d\\ude0", "[1",
+		"{\"a\"", "{\"a\":", "\"\\ud83d\\u"};
 	for (size_t i = 0; i < sizeof truncated / sizeof truncated[0]; i++) {
 		struct json_error err;
 		struct json_doc *doc = parse_exact(truncated[i], strlen(truncated[i]), &err);

@@ -50,7 +50,9 @@ static void test_forged_tokens_are_refused(void)
 	struct buf sub;
 	buf_init(&sub);
 	/* {"alg":"none","typ":"JWT"}.{"sub":"a@b.co","exp":9999999999}. */
-	CHECK(!token_subject(&s, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhQGIuY28iLCJleHAiOjk5OTk5OTk5OTl9.", 0, &sub));
+	CHECK(!token_subject(
+		&s, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhQGIuY28iLCJleHAiOjk5OTk5OTk5OTl9.", 0,
+		&sub));
 	CHECK(!token_subject(&s, "", 0, &sub));
 	CHECK(!token_subject(&s, "token-invalido", 0, &sub));
 	CHECK(!token_subject(&s, "a.b.c", 0, &sub));
@@ -61,7 +63,8 @@ static void test_any_argon2_phc_verifies(void)
 {
 	struct hash_gate g = {.fd = -1, .cap = 1};
 	/* argon2-cffi, Debian's defaults (m=102400,t=2,p=8) and argon2i. */
-	static const char id[] = "$argon2id$v=19$m=65536,t=3,p=4$fwITMFEATPH8Vb7t+kv0iQ$iMH6aE3OSTc4Tn5BTgZgbwtxbI4Bax7G0nTJxIOw0DQ";
+	static const char id[] = "$argon2id$v=19$m=65536,t=3,p=4$fwITMFEATPH8Vb7t+kv0iQ$"
+				 "iMH6aE3OSTc4Tn5BTgZgbwtxbI4Bax7G0nTJxIOw0DQ";
 	const char *pw = "fast_zero dummy password, never a user's";
 	CHECK(password_verify(&g, id, pw, strlen(pw)));
 	CHECK(!password_verify(&g, id, "wrong", 5));

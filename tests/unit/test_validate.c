@@ -38,11 +38,13 @@ static void test_problems_are_listed_in_order(void)
 	CHECK(int_param(&p, "query", "limit", "5", 1, 1, &v) && v == 5);
 	CHECK(problems_reply(&p, &c));
 	CHECK(res.status == 422);
-	CHECK_STR(buf_cstr(&res.body),
-		  "{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"path\",\"user_id\"],\"msg\":\"Input should be a "
-		  "valid integer, unable to parse string as an integer\",\"input\":\"abc\"},{\"type\":\"greater_"
-		  "than_equal\",\"loc\":[\"query\",\"offset\"],\"msg\":\"Input should be greater than or equal to "
-		  "0\",\"input\":\"-1\",\"ctx\":{\"ge\":0}}]}");
+	CHECK_STR(buf_cstr(&res.body), "{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"path\",\"user_id\"]"
+				       ",\"msg\":\"Input should be a "
+				       "valid integer, unable to parse string as an "
+				       "integer\",\"input\":\"abc\"},{\"type\":\"greater_"
+				       "than_equal\",\"loc\":[\"query\",\"offset\"],\"msg\":\"Input should "
+				       "be greater than or equal to "
+				       "0\",\"input\":\"-1\",\"ctx\":{\"ge\":0}}]}");
 	problems_free(&p);
 	response_free(&res);
 }

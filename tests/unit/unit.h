@@ -12,35 +12,35 @@
 
 static int unit_failures_now, unit_passed, unit_failed;
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-			unit_failures_now++;                                                       \
-		}                                                                                  \
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond)) {                                                                               \
+			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);           \
+			unit_failures_now++;                                                                 \
+		}                                                                                            \
 	} while (0)
 
-#define CHECK_STR(got, want)                                                                       \
-	do {                                                                                       \
-		const char *g_ = (got), *w_ = (want);                                              \
-		if (!g_ || strcmp(g_, w_) != 0) {                                                  \
-			fprintf(stderr, "  %s:%d: got  %s\n  %*s want %s\n", __FILE__, __LINE__,   \
-				g_ ? g_ : "(null)", (int)strlen(__FILE__) + 6, "", w_);            \
-			unit_failures_now++;                                                       \
-		}                                                                                  \
+#define CHECK_STR(got, want)                                                                                 \
+	do {                                                                                                 \
+		const char *g_ = (got), *w_ = (want);                                                        \
+		if (!g_ || strcmp(g_, w_) != 0) {                                                            \
+			fprintf(stderr, "  %s:%d: got  %s\n  %*s want %s\n", __FILE__, __LINE__,             \
+				g_ ? g_ : "(null)", (int)strlen(__FILE__) + 6, "", w_);                      \
+			unit_failures_now++;                                                                 \
+		}                                                                                            \
 	} while (0)
 
-#define RUN(name)                                                                                  \
-	do {                                                                                       \
-		unit_failures_now = 0;                                                             \
-		name();                                                                            \
-		if (unit_failures_now) {                                                           \
-			unit_failed++;                                                             \
-			printf("not ok - %s\n", #name);                                            \
-		} else {                                                                           \
-			unit_passed++;                                                             \
-			printf("ok - %s\n", #name);                                                \
-		}                                                                                  \
+#define RUN(name)                                                                                            \
+	do {                                                                                                 \
+		unit_failures_now = 0;                                                                       \
+		name();                                                                                      \
+		if (unit_failures_now) {                                                                     \
+			unit_failed++;                                                                       \
+			printf("not ok - %s\n", #name);                                                      \
+		} else {                                                                                     \
+			unit_passed++;                                                                       \
+			printf("ok - %s\n", #name);                                                          \
+		}                                                                                            \
 	} while (0)
 
 static inline int unit_done(void)
