@@ -56,6 +56,25 @@ test_body_over_1m_is_413_json() {
 	assertEquals "application/json" "$(header Content-Type)"
 }
 
+test_login_burst_is_throttled_with_json_429() {
+	local i clients=()
+	for i in $(seq 1 40); do
+		curl -s -o "$STACK_DIR/login.$i" -D "$STACK_DIR/head.$i" -w '%{http_code}\n' -X POST \
+			"$BASE_URL/auth/token" -d 'username=nobody@example.com&password=x' >"$STACK_DIR/code.$i" &
+		clients+=($!)
+	done
+	wait "${clients[@]}"
+	cat "$STACK_DIR"/code.* >"$STACK_DIR/codes"
+	assertTrue "some logins were throttled" "grep -qx 429 '$STACK_DIR/codes'"
+	assertTrue "the burst allowance got through" "grep -qx 401 '$STACK_DIR/codes'"
+	i=$(grep -lx 429 "$STACK_DIR"/code.* | head -1)
+	i=${i##*.}
+	assertEquals '{"detail":"Too Many Requests"}' "$(cat "$STACK_DIR/login.$i")"
+	assertTrue "a throttled answer is JSON" "grep -qi '^Content-Type: application/json' '$STACK_DIR/head.$i'"
+	http GET /
+	assertEquals "other paths are not throttled" 200 "$STATUS"
+}
+
 test_request_id_is_returned() {
 	http GET /
 	assertNotNull "X-Request-Id" "$(header X-Request-Id)"

@@ -9,14 +9,6 @@ SUITE_NAME=auth
 # throttle (tested with the stack's own suites) is off for it.
 export LOGIN_RATE_LIMIT=off
 
-PY=/usr/bin/python3
-SECRET=test-secret-key
-
-send_json() {
-	local method=$1 path=$2 body=$3
-	shift 3
-	http "$method" "$path" -H 'Content-Type: application/json' --data-binary "$body" "$@"
-}
 
 # mint CLAIMS_JSON [EXP_OFFSET|none] [SECRET] [ALG]: a token made by PyJWT;
 # exp is now + EXP_OFFSET seconds (1800 by default), left out with "none".

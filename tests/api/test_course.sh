@@ -11,7 +11,6 @@
 SUITE_NAME=course
 . "$(dirname "$0")/../lib/stack.sh"
 
-PY=/usr/bin/python3
 SECRET_KEY=test-secret-key
 ALGORITHM=HS256
 

@@ -7,7 +7,6 @@
 SUITE_NAME=faults
 . "$(dirname "$0")/../lib/stack.sh"
 
-PY=/usr/bin/python3
 UNAVAILABLE='{"detail":"Service Unavailable"}'
 JSON=(-H 'Content-Type: application/json')
 MOUNTS=()

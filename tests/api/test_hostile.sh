@@ -20,7 +20,6 @@ SUITE_NAME=hostile
 . "$(dirname "$0")/../lib/stack.sh"
 
 HOSTILE=$(cd "$(dirname "${BASH_SOURCE[0]}")/hostile" && pwd)
-PY=/usr/bin/python3
 PARSE_ERROR='{"detail":"There was an error parsing the body"}'
 NOT_VALID='{"detail":"Could not validate credentials"}'
 NOT_AUTH='{"detail":"Not authenticated"}'

@@ -7,7 +7,6 @@
 SUITE_NAME=interop
 . "$(dirname "$0")/../lib/stack.sh"
 
-PY=/usr/bin/python3
 
 # The users of the Python application's database: username, email, password
 # and how the Python side hashed it.

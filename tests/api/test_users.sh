@@ -5,15 +5,6 @@
 SUITE_NAME=users
 . "$(dirname "$0")/../lib/stack.sh"
 
-PY=/usr/bin/python3
-SECRET=test-secret-key
-
-# send_json METHOD PATH BODY [curl args...]
-send_json() {
-	local method=$1 path=$2 body=$3
-	shift 3
-	http "$method" "$path" -H 'Content-Type: application/json' --data-binary "$body" "$@"
-}
 
 # A token for EMAIL as PyJWT makes it with the stack's secret (HS256, 30 min).
 token_for() {

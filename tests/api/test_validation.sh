@@ -6,14 +6,6 @@
 SUITE_NAME=validation
 . "$(dirname "$0")/../lib/stack.sh"
 
-PY=/usr/bin/python3
-SECRET=test-secret-key
-
-send_json() {
-	local method=$1 path=$2 body=$3
-	shift 3
-	http "$method" "$path" -H 'Content-Type: application/json' --data-binary "$body" "$@"
-}
 
 post_user() { send_json POST /users/ "$@"; }
 

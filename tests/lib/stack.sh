@@ -112,6 +112,18 @@ header() {
 	grep -i "^$1:" "$HEADERS" | head -1 | cut -d: -f2- | sed 's/^ //; s/\r$//'
 }
 
+# Python with Debian's PyJWT and argon2-cffi (not a pyenv shim), and the
+# stacks' secret, for the suites that forge tokens or hashes.
+PY=/usr/bin/python3
+SECRET=test-secret-key
+
+# send_json METHOD PATH BODY [curl args...]
+send_json() {
+	local method=$1 path=$2 body=$3
+	shift 3
+	http "$method" "$path" -H 'Content-Type: application/json' --data-binary "$body" "$@"
+}
+
 assertHttp() {
 	assertEquals "status of ${2:-}" "$1" "$STATUS"
 	[ $# -ge 2 ] && assertEquals "body" "$2" "$BODY"
