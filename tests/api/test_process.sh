@@ -166,6 +166,46 @@ test_runs_on_sockets_passed_by_systemd() {
 	stack_wait
 }
 
+# make_run_in DIR PORT: scripts/run (what `make run` runs after building) in
+# DIR, a copy of what it needs, as its own process group; sets RUN_PID.
+make_run_in() {
+	(cd "$1" && exec env -u SECRET_KEY -u DATABASE_URL PORT="$2" setsid scripts/run) >>"$1/out" 2>&1 &
+	RUN_PID=$!
+	for _ in $(seq 1 200); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/")" = 200 ] && return 0
+		sleep 0.05
+	done
+	cat "$1/out" >&2
+	return 1
+}
+
+test_make_run_serves_and_ctrl_c_leaves_nothing() {
+	local d port
+	d=$(mktemp -d)
+	mkdir -p "$d/scripts" "$d/nginx"
+	cp "$ROOT/scripts/run" "$ROOT/scripts/nginx-conf" "$d/scripts/"
+	cp "$ROOT"/nginx/*.conf "$d/nginx/"
+	cp -r "$ROOT/migrations" "$d/"
+	cp "$FZ_BIN" "$d/fast_zero"
+	port=$(free_port)
+	make_run_in "$d" "$port" || fail "make run did not come up"
+	assertEquals '{"message":"Olá Mundo!"}' "$(curl -s "http://127.0.0.1:$port/")"
+	assertTrue "a fresh .env with a random SECRET_KEY" "grep -qx 'SECRET_KEY=[0-9a-f]\{64\}' '$d/.env'"
+	assertEquals "600" "$(stat -c %a "$d/.env")"
+	# A run killed outright leaves its sockets and pid file: the next start goes on.
+	kill -KILL -- "-$RUN_PID" 2>/dev/null
+	pkill -KILL -f "$d/var" 2>/dev/null
+	wait "$RUN_PID" 2>/dev/null
+	make_run_in "$d" "$port" || fail "make run did not start again after a killed run"
+	assertEquals '{"message":"Olá Mundo!"}' "$(curl -s "http://127.0.0.1:$port/")"
+	kill -INT -- "-$RUN_PID" # Ctrl-C: the terminal signals the whole group
+	wait "$RUN_PID"
+	sleep 0.3
+	assertEquals "no process of the run is left" "" "$(pgrep -f "$d/var")"
+	assertFalse "no socket is left" "[ -e '$d/var/fast_zero.sock' ] || [ -e '$d/var/fast_zero-hash.sock' ]"
+	rm -rf "$d"
+}
+
 test_missing_secret_key_stops_the_start() {
 	local out
 	out=$(unset SECRET_KEY; DATABASE_URL=sqlite:///x.db in_empty_dir serve 2>&1)
