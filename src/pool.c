@@ -169,6 +169,7 @@ static int open_listener(struct listener *l, const char *addr)
 	return fd < 0 ? -1 : 0;
 }
 
+/* Closes the supervisor's sockets and removes their files. */
 static void close_listeners(struct pool *p)
 {
 	for (int i = 0; i < LISTENERS; i++) {
@@ -383,13 +384,10 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 		running = on_signals(&p);
 	}
 	log_info("stopping: letting the requests in flight finish");
-	for (int i = 0; i < LISTENERS; i++)
-		if (p.listeners[i].fd >= 0)
-			close(p.listeners[i].fd);
+	/* New connections are refused from now on; the workers still hold the
+	 * sockets and serve what is already queued (see worker.c). */
+	close_listeners(&p);
 	stop_all(&p);
-	for (int i = 0; i < LISTENERS; i++)
-		if (p.listeners[i].unix_path[0])
-			unlink(p.listeners[i].unix_path);
 	if (p.hash_gate_fd >= 0)
 		close(p.hash_gate_fd);
 	log_info("stopped");
