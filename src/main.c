@@ -144,13 +144,12 @@ static int load_settings(const struct options *o, struct settings *s, int flags)
 static int migrate(const struct options *o)
 {
 	struct settings s;
-	char err[512], dir[4096];
+	char err[512];
 	int applied = 0;
 	if (load_settings(o, &s, SETTINGS_SECRET_OPTIONAL))
 		return 1;
 	sqlite3 *db = db_open(s.database_path, err, sizeof err);
-	const char *from = o->migrations ? o->migrations : db_default_migrations_dir(dir, sizeof dir);
-	int rc = db ? db_migrate(db, from, &applied, err, sizeof err) : -1;
+	int rc = db ? db_migrate(db, o->migrations, &applied, err, sizeof err) : -1;
 	sqlite3_close(db);
 	if (rc) {
 		fprintf(stderr, "fast_zero: migrate: %s\n", err);
@@ -163,12 +162,11 @@ static int migrate(const struct options *o)
 /* Refuses to serve a database that misses migrations. */
 static int check_database(const struct options *o, const struct settings *s)
 {
-	char err[512], dir[4096];
-	const char *from = o->migrations ? o->migrations : db_default_migrations_dir(dir, sizeof dir);
+	char err[512];
 	sqlite3 *db = db_open(s->database_path, err, sizeof err);
 	if (!db) /* a read-only disk still serves reads */
 		db = db_open_read_only(s->database_path, err, sizeof err);
-	int pending = db ? db_pending(db, from, err, sizeof err) : -1;
+	int pending = db ? db_pending(db, o->migrations, err, sizeof err) : -1;
 	sqlite3_close(db);
 	if (pending < 0)
 		fprintf(stderr, "fast_zero: database: %s\n", err);
@@ -209,6 +207,9 @@ int main(int argc, char **argv)
 	int parsed = parse_options(argc - 1, argv + 1, &o);
 	if (parsed)
 		return parsed > 0 ? help(command) : 2;
+	static char default_migrations[4096];
+	if (!o.migrations)
+		o.migrations = db_default_migrations_dir(default_migrations, sizeof default_migrations);
 	if (strcmp(command, "serve") == 0)
 		return serve(&o);
 	if (strcmp(command, "migrate") == 0)
