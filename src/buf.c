@@ -28,7 +28,7 @@ bool buf_ok(const struct buf *b)
 	return !b->failed;
 }
 
-bool buf_reserve(struct buf *b, size_t n)
+bool buf_grow(struct buf *b, size_t n)
 {
 	if (b->failed)
 		return false;
@@ -50,24 +50,6 @@ bool buf_reserve(struct buf *b, size_t n)
 	b->data = p;
 	b->cap = cap;
 	return true;
-}
-
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n == 0 || !buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -59,9 +59,9 @@ struct connection {
 
 struct store {
 	struct connection conn;
-	int64_t deadline_ms; /* of the request in hand, 0 for none */
-	char *path;          /* to reconnect when a read-only disk is writable again */
-	struct buf strings;  /* the current struct user's text */
+	struct store_watch watch; /* of the request in hand */
+	char *path;               /* to reconnect when a read-only disk is writable again */
+	struct buf strings;       /* the current struct user's text */
 	char error[256];
 };
 
@@ -73,21 +73,37 @@ static void disconnect(struct connection *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Calls the watch's slow() once the request has run past its slow_ms. */
+static void notice_slow(struct store *s, int64_t now)
+{
+	void (*slow)(void *) = s->watch.slow;
+	if (slow && now >= s->watch.slow_ms) {
+		s->watch.slow = NULL;
+		slow(s->watch.arg);
+	}
+}
+
 /* Every few thousand virtual-machine steps: past the deadline, the
  * statement stops with SQLITE_INTERRUPT. A clock read costs ~20 ns. */
 static int past_deadline(void *arg)
 {
-	const struct store *s = arg;
-	return s->deadline_ms && clock_ms() >= s->deadline_ms;
+	struct store *s = arg;
+	if (!s->watch.deadline_ms && !s->watch.slow)
+		return 0;
+	int64_t now = clock_ms();
+	notice_slow(s, now);
+	return s->watch.deadline_ms && now >= s->watch.deadline_ms;
 }
 
 /* A lock is waited for until the request's deadline (or DB_BUSY_TIMEOUT_MS
  * when there is none), in short naps. */
 static int wait_for_lock(void *arg, int attempt)
 {
-	const struct store *s = arg;
+	struct store *s = arg;
+	int64_t now = clock_ms();
 	int64_t left =
-		s->deadline_ms ? s->deadline_ms - clock_ms() : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
+		s->watch.deadline_ms ? s->watch.deadline_ms - now : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
+	notice_slow(s, now);
 	if (left <= 0)
 		return 0;
 	struct timespec nap = {.tv_nsec = (left < 5 ? left : 5) * 1000000L};
@@ -184,9 +200,9 @@ static enum store_status writable(struct store *s)
 	return STORE_UNAVAILABLE;
 }
 
-void store_set_deadline(struct store *s, int64_t deadline_ms)
+void store_watch(struct store *s, const struct store_watch *w)
 {
-	s->deadline_ms = deadline_ms;
+	s->watch = w ? *w : (struct store_watch){0};
 }
 
 const char *store_last_error(const struct store *s)
