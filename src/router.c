@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "app.h"
-#include "form.h"
 #include "routes/routes.h"
+#include "utf8.h"
 
 struct route {
 	const char *method;

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "email.h"
 #include "http.h"
+#include "utf8.h"
 
 void problems_init(struct problems *p)
 {
@@ -178,22 +179,13 @@ static bool read_string(struct problems *p, const struct json_body *b, const cha
 	return true;
 }
 
-/* Whether s holds a lone surrogate (kept by the JSON decoder as ED A0..BF xx). */
-static bool has_lone_surrogate(const char *s, size_t n)
-{
-	for (const char *p = s; (p = memchr(p, 0xED, n - (size_t)(p - s))); p++)
-		if ((size_t)(p - s) + 2 < n && (unsigned char)p[1] >= 0xA0)
-			return true;
-	return false;
-}
-
 bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
 		 size_t *len)
 {
 	char loc[64];
 	if (!read_string(p, b, name, out, len))
 		return false;
-	if (!has_lone_surrogate(*out, *len))
+	if (!utf8_has_surrogate(*out, *len))
 		return true;
 	/* Python would keep it, then fail to store or answer it as UTF-8 (a 500). */
 	body_loc(loc, sizeof loc, name);
