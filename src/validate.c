@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "email.h"
@@ -48,30 +49,28 @@ bool problems_reply(struct problems *p, struct ctx *c)
 	buf_add(b, p->list.data, p->list.len);
 	buf_adds(b, "]}");
 	if (!buf_ok(&p->list))
-		http_error(c->res, 500, "Internal Server Error");
+		http_internal_error(c->res, c->req, "out of memory listing the problems");
 	return true;
 }
 
 /* Whether FastAPI would parse a body of this Content-Type as JSON: none at
- * all, application/json, or application/<anything>+json (parameters ignored). */
+ * all, or a media type application/json or application/<anything>+json (the
+ * email module's reading: one '/' exactly, else it is text/plain). */
 static bool content_type_is_json(const char *ct)
 {
-	char type[128];
-	size_t n = 0;
+	size_t n;
 	if (!ct)
 		return true;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && n < sizeof type - 1) {
-		type[n] = (char)tolower((unsigned char)ct[n]);
-		n++;
-	}
-	type[n] = '\0';
-	if (strncmp(type, "application/", 12) != 0)
+	const char *type = http_media_type(ct, &n);
+	const char *slash = memchr(type, '/', n);
+	if (!slash || memchr(slash + 1, '/', n - (size_t)(slash + 1 - type)))
 		return false;
-	const char *sub = type + 12;
-	size_t sl = strlen(sub);
-	return strcmp(sub, "json") == 0 || (sl >= 5 && strcmp(sub + sl - 5, "+json") == 0);
+	size_t main_len = (size_t)(slash - type), sub_len = n - main_len - 1;
+	const char *sub = slash + 1;
+	if (main_len != 11 || strncasecmp(type, "application", 11) != 0)
+		return false;
+	return (sub_len == 4 && strncasecmp(sub, "json", 4) == 0) ||
+	       (sub_len >= 5 && strncasecmp(sub + sub_len - 5, "+json", 5) == 0);
 }
 
 static void reply_json_invalid(struct ctx *c, const struct json_error *e)
@@ -115,7 +114,7 @@ bool json_body_or_reply(struct ctx *c, struct json_body *b)
 		if (err.kind == JSON_ERR_DECODE)
 			reply_json_invalid(c, &err);
 		else if (err.kind == JSON_ERR_NOMEM)
-			http_error(c->res, 500, "Internal Server Error");
+			http_internal_error(c->res, c->req, "out of memory parsing the body");
 		else /* Python raises RecursionError or ValueError there, not JSONDecodeError */
 			http_error(c->res, 400, "There was an error parsing the body");
 		return false;

@@ -76,8 +76,7 @@ static void answer(struct worker *w)
 		router_dispatch(&w->app, &w->req, &w->res);
 	if (!buf_ok(&w->res.body) || !buf_ok(&w->res.headers)) {
 		response_reset(&w->res);
-		http_error(&w->res, 500, "Internal Server Error");
-		log_error("request %s: out of memory building the answer", w->req.request_id);
+		http_internal_error(&w->res, &w->req, "out of memory building the answer");
 	}
 	http_write_head(&w->res, &w->req, &w->head);
 }

@@ -67,7 +67,7 @@ static bool hash_or_reply(struct ctx *c, struct user_request *r)
 {
 	if (password_hash(&c->app->gate, r->password, r->password_len, &r->hash) == 0)
 		return true;
-	http_error(c->res, 500, "Internal Server Error");
+	http_internal_error(c->res, c->req, "the password could not be hashed");
 	return false;
 }
 
@@ -102,7 +102,8 @@ static void create_user(struct ctx *c, struct user_request *r)
 		reply_store_failure(c, status);
 }
 
-/* POST /users/: 201 the new user; 409 username, else email, taken; 422; 400; 503. */
+/* POST /users/: 201 the new user; 409 username, else email, taken; 422; 400;
+ * 500; 503. */
 void users_create(struct ctx *c)
 {
 	struct user_request r;
@@ -128,7 +129,7 @@ static void write_listed_user(const struct user *u, void *arg)
 	user_write(w->b, u);
 }
 
-/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422. */
+/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 500; 503. */
 void users_list(struct ctx *c)
 {
 	struct problems p;
@@ -156,7 +157,7 @@ void users_list(struct ctx *c)
 	problems_free(&p);
 }
 
-/* GET /users/{user_id}: 200 the user; 404; 422. */
+/* GET /users/{user_id}: 200 the user; 404; 422; 500; 503. */
 void users_read(struct ctx *c)
 {
 	struct user_request r;
@@ -200,7 +201,7 @@ static void update_user(struct ctx *c, struct user_request *r, int64_t my_id)
 }
 
 /* PUT /users/{user_id}: 200 the updated user; 401; 403 not the caller;
- * 409 username or email taken; 422; 400; 503. */
+ * 409 username or email taken; 422; 400; 500; 503. */
 void users_update(struct ctx *c)
 {
 	struct user_request r;
@@ -228,7 +229,8 @@ static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_
 		reply_store_failure(c, status);
 }
 
-/* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422. */
+/* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422;
+ * 500; 503. */
 void users_delete(struct ctx *c)
 {
 	struct user_request r;
