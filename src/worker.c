@@ -140,7 +140,8 @@ static void serve_kept(struct worker *w, const struct pollfd *pfd)
 	}
 }
 
-static void worker_loop(struct worker *w, int listen_fd, int sfd)
+/* Serves until asked to stop (0), or until poll fails (-1, logged). */
+static int worker_loop(struct worker *w, int listen_fd, int sfd)
 {
 	struct pollfd pfd[2 + KEPT_MAX];
 	for (;;) {
@@ -152,11 +153,11 @@ static void worker_loop(struct worker *w, int listen_fd, int sfd)
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
-			return;
+			return -1;
 		}
 		if (pfd[0].revents && stop_requested(sfd)) {
 			drain(w, listen_fd);
-			return;
+			return 0;
 		}
 		serve_kept(w, pfd + 2);
 		if (pfd[1].revents)
@@ -191,8 +192,8 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 		worker_free(&w);
 		return 1;
 	}
-	worker_loop(&w, listen_fd, sfd);
+	int rc = worker_loop(&w, listen_fd, sfd);
 	worker_free(&w);
 	close(sfd);
-	return 0;
+	return rc ? 1 : 0; /* the supervisor logs a worker that exits 1 */
 }
