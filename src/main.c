@@ -88,12 +88,14 @@ static int help(const char *command)
 	else if (strcmp(command, "migrate") == 0)
 		fputs(migrate_text, stdout);
 	else if (strcmp(command, "routes") == 0)
-		puts("usage: fast_zero routes\n\nPrints the route table, one \"METHOD PATH LANE\" line per route,\n"
+		puts("usage: fast_zero routes\n\n"
+		     "Prints the route table, one \"METHOD PATH LANE\" line per route,\n"
 		     "\"hidden\" after those /openapi.json leaves out. The lane says where nginx\n"
 		     "sends the route: main (kept connections), once (a connection per request)\n"
 		     "or hash (the --hash-listen socket).");
 	else if (strcmp(command, "nginx-map") == 0)
-		puts("usage: fast_zero nginx-map\n\nPrints the map, for nginx's http { } block, that sends each request to\n"
+		puts("usage: fast_zero nginx-map\n\n"
+		     "Prints the map, for nginx's http { } block, that sends each request to\n"
 		     "the upstream of its route's lane (nginx/upstream.conf holds a copy).");
 	else if (strcmp(command, "version") == 0)
 		puts("usage: fast_zero version\n\nPrints the version.");

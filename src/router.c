@@ -171,8 +171,8 @@ void router_dispatch(struct app *app, const struct request *req, struct response
 void router_write_table(struct buf *out)
 {
 	for (size_t i = 0; i < ROUTES; i++)
-		buf_printf(out, "%s %s %s%s\n", routes[i].method, routes[i].pattern, lanes[routes[i].lane].name,
-			   routes[i].hidden ? " hidden" : "");
+		buf_printf(out, "%s %s %s%s\n", routes[i].method, routes[i].pattern,
+			   lanes[routes[i].lane].name, routes[i].hidden ? " hidden" : "");
 }
 
 /* The regular expression of a pattern, for "$request_method $uri". */
@@ -206,6 +206,7 @@ void router_write_nginx_map(struct buf *out)
 	}
 	for (size_t i = 0; i < sizeof unrouted / sizeof *unrouted; i++)
 		if (unrouted[i].lane != LANE_MAIN)
-			buf_printf(out, "\t\"~^%s \" %s;\n", unrouted[i].method, lanes[unrouted[i].lane].upstream);
+			buf_printf(out, "\t\"~^%s \" %s;\n", unrouted[i].method,
+				   lanes[unrouted[i].lane].upstream);
 	buf_adds(out, "}\n");
 }
