@@ -28,6 +28,9 @@ enum lane {
 		    * a stopping worker closes */
 	LANE_HASH, /* the hash socket's workers: the routes that hash a password,
 		    * so a burst of logins never takes the workers of the others */
+	LANE_LIST, /* the list socket's workers, over kept connections: the user
+		    * lists, whose cost grows with their limit, so a flood of long
+		    * or deep lists never holds up the other reads */
 };
 
 static const struct {
@@ -36,6 +39,7 @@ static const struct {
 	[LANE_MAIN] = {"main", "fast_zero"},
 	[LANE_ONCE] = {"once", "fast_zero_once"},
 	[LANE_HASH] = {"hash", "fast_zero_hash"},
+	[LANE_LIST] = {"list", "fast_zero_list"},
 };
 
 struct route {
@@ -51,7 +55,7 @@ static const struct route routes[] = {
 	{"GET", "/exercicio-html", app_exercicio_html, LANE_MAIN, false},
 	{"GET", "/health", app_health, LANE_MAIN, false},
 	{"POST", "/users/", users_create, LANE_HASH, false},
-	{"GET", "/users/", users_list, LANE_MAIN, false},
+	{"GET", "/users/", users_list, LANE_LIST, false},
 	{"GET", "/users/{user_id}", users_read, LANE_MAIN, false},
 	{"PUT", "/users/{user_id}", users_update, LANE_HASH, false},
 	{"DELETE", "/users/{user_id}", users_delete, LANE_MAIN, false},
@@ -136,6 +140,7 @@ static void dispatch(struct app *app, const struct request *req, struct response
 		if (!route_matches(routes[i].pattern, req->path, n, &c))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
+			c.route = routes[i].pattern;
 			routes[i].handler(&c);
 			buf_free(&allow);
 			return;
