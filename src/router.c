@@ -6,7 +6,8 @@
  * request to its lane (scripts/nginx-conf uses it; nginx/upstream.conf holds
  * a copy, which `make nginx-map` rewrites and tests/api/test_app.sh checks).
  *
- * Patterns are FastAPI's paths. They are matched with one trailing slash
+ * Patterns are FastAPI's paths, written without a trailing slash (the logs
+ * name a route by its pattern). They are matched with one trailing slash
  * ignored, so "/users" and "/users/" (and "/users/1/") reach the same handler
  * directly where FastAPI would answer a 307 redirect. A "{name}" segment
  * matches one non-empty path segment, which the handler reads as
@@ -54,8 +55,8 @@ static const struct route routes[] = {
 	{"GET", "/", app_root, LANE_MAIN, false},
 	{"GET", "/exercicio-html", app_exercicio_html, LANE_MAIN, false},
 	{"GET", "/health", app_health, LANE_MAIN, false},
-	{"POST", "/users/", users_create, LANE_HASH, false},
-	{"GET", "/users/", users_list, LANE_LIST, false},
+	{"POST", "/users", users_create, LANE_HASH, false},
+	{"GET", "/users", users_list, LANE_LIST, false},
 	{"GET", "/users/{user_id}", users_read, LANE_MAIN, false},
 	{"PUT", "/users/{user_id}", users_update, LANE_HASH, false},
 	{"DELETE", "/users/{user_id}", users_delete, LANE_MAIN, false},

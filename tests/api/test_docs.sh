@@ -26,7 +26,7 @@ oneTimeTearDown() { stack_stop; }
 
 # "METHOD /path" lines, sorted, for the routes of the route table
 # (`fast_zero routes`) that /openapi.json documents (not the hidden ones),
-# with a "{name}" segment written {}.
+# with a "{name}" segment written {} and no trailing slash.
 router_routes() {
 	"$FZ_BIN" routes | awk '$4 != "hidden" { gsub(/\{[^}]*\}/, "{}", $2); print $1, $2 }' | sort
 }
@@ -34,7 +34,7 @@ router_routes() {
 # The same for the paths and methods of the OpenAPI document in file $1.
 openapi_routes() {
 	jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | "\(ascii_upcase) \($p)"' "$1" |
-		sed 's/{[^}]*}/{}/g' | sort
+		sed 's/{[^}]*}/{}/g; s#\([^ ]\)/$#\1#' | sort
 }
 
 # Fetches static file $1 into $STACK_DIR/asset; sets STATUS and HEADERS.
