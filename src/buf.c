@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void buf_init(struct buf *b)
 {
 	memset(b, 0, sizeof *b);
@@ -89,12 +91,6 @@ static const char *json_escape_of(unsigned char c)
 	}
 }
 
-/* A surrogate kept by the decoder as the 3-byte sequence ED A0..BF xx. */
-static bool is_surrogate_seq(const unsigned char *s, size_t left)
-{
-	return left >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF;
-}
-
 /* The bytes json_add_str must look at: controls, '"', '\\', and 0xED (which
  * may open a surrogate). Every other byte is copied as it is. */
 static bool needs_care(unsigned char c)
@@ -112,7 +108,7 @@ void json_add_str(struct buf *b, const char *str, size_t n)
 			continue;
 		const char *esc = json_escape_of(s[i]);
 		bool ctrl = s[i] < 0x20 && !esc;
-		bool surrogate = s[i] == 0xED && is_surrogate_seq(s + i, n - i);
+		bool surrogate = s[i] == 0xED && utf8_is_surrogate(s + i, n - i);
 		if (!esc && !ctrl && !surrogate)
 			continue;
 		buf_add(b, s + run, i - run);

@@ -46,7 +46,8 @@ struct user_fields {
 /* Opens the database at path. NULL with err filled on failure. */
 struct store *store_open(const char *path, char *err, size_t errsz);
 void store_close(struct store *s);
-/* The storage's own description of the last failure, for the log. */
+/* The storage's own description of the failure the last call returned, for
+ * the log ("" after a call that did not fail). */
 const char *store_last_error(const struct store *s);
 /* What the store watches while it works for the request in hand; times are
  * clock_ms() values. */
@@ -77,7 +78,8 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 				  void *arg);
 
 /* Which of in's username (first) or email another user than id holds:
- * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither. */
+ * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither; a
+ * failed lookup (STORE_BUSY...) is returned as it is, never as free. */
 enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id);
 /* Inserts a user; the UNIQUE constraints decide races. STORE_USERNAME_TAKEN is
  * reported before STORE_EMAIL_TAKEN when both are taken. */

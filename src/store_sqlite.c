@@ -228,9 +228,11 @@ static enum store_status status_of(struct store *s, int rc)
 	}
 }
 
+/* The statement, ready to bind; the call using it starts with no error noted. */
 static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = s->conn.stmt[id];
+	s->error[0] = '\0';
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return st;
@@ -268,6 +270,8 @@ static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct us
 	enum store_status status = STORE_NOT_FOUND;
 	if (rc == SQLITE_ROW) {
 		status = read_user(s, st, out, with_hash) ? STORE_OK : STORE_ERROR;
+		if (status != STORE_OK)
+			snprintf(s->error, sizeof s->error, "out of memory reading a user");
 	} else if (rc != SQLITE_DONE) {
 		status = status_of(s, rc);
 	}
@@ -328,29 +332,34 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 	return status;
 }
 
-/* Whether another user than id already holds value in the statement's column. */
-static int value_used(struct store *s, enum stmt_id which, const char *v, size_t n, int64_t id)
+/* taken when another user than id already holds value in the statement's
+ * column, STORE_OK when none does, or why the lookup failed (a busy
+ * database is not a free name). */
+static enum store_status value_used(struct store *s, enum stmt_id which, const char *v, size_t n, int64_t id,
+				    enum store_status taken)
 {
 	sqlite3_stmt *st = stmt(s, which);
 	sqlite3_bind_text(st, 1, v, (int)n, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
-	int used = sqlite3_step(st) == SQLITE_ROW;
+	int rc = sqlite3_step(st);
+	enum store_status status = rc == SQLITE_ROW ? taken : status_of(s, rc);
 	sqlite3_reset(st);
-	return used;
+	return status;
 }
 
 enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
 {
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
-	if (value_used(s, ST_USERNAME_USED, in->username, in->username_len, id))
-		return STORE_USERNAME_TAKEN;
-	if (value_used(s, ST_EMAIL_USED, in->email, in->email_len, id))
-		return STORE_EMAIL_TAKEN;
-	return STORE_OK;
+	enum store_status status =
+		value_used(s, ST_USERNAME_USED, in->username, in->username_len, id, STORE_USERNAME_TAKEN);
+	if (status != STORE_OK)
+		return status;
+	return value_used(s, ST_EMAIL_USED, in->email, in->email_len, id, STORE_EMAIL_TAKEN);
 }
 
-/* After a UNIQUE failure: which field clashed, username first. */
+/* After a UNIQUE failure: which field clashed, username first (the email
+ * when the lookup finds neither: the other writer may be gone already). */
 static enum store_status which_taken(struct store *s, const struct user_fields *in, int64_t id)
 {
 	enum store_status clash = store_user_clash(s, in, id);
@@ -368,10 +377,11 @@ static enum store_status write_user(struct store *s, sqlite3_stmt *st, const str
 				    int64_t id)
 {
 	int rc = sqlite3_step(st);
+	enum store_status status = status_of(s, rc); /* before the reset: its message */
 	sqlite3_reset(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return which_taken(s, in, id);
-	return status_of(s, rc);
+	return status;
 }
 
 enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
@@ -409,8 +419,9 @@ enum store_status store_user_delete(struct store *s, int64_t id)
 	sqlite3_stmt *st = stmt(s, ST_DELETE);
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
+	enum store_status status = status_of(s, rc);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && sqlite3_changes(s->conn.db) == 0)
 		return STORE_NOT_FOUND;
-	return status_of(s, rc);
+	return status;
 }

@@ -127,9 +127,8 @@ static void answer(struct worker *w)
 	if (!buf_ok(&w->res.body) || !buf_ok(&w->res.headers)) {
 		bool streaming = w->res.streaming;
 		response_reset(&w->res);
-		http_error(&w->res, 500, "Internal Server Error");
+		http_internal_error(&w->res, &w->req, "out of memory building the answer");
 		w->res.broken = streaming;
-		log_error("request %s: out of memory building the answer", w->req.request_id);
 	}
 	if (!w->res.streaming)
 		http_write_head(&w->res, &w->req, &w->head);
@@ -209,7 +208,8 @@ static void serve_kept(struct worker *w, const struct pollfd *pfd, int n)
 			keep_or_close(w, pfd[i].fd, serve_one(w, pfd[i].fd));
 }
 
-static void worker_loop(struct worker *w, int listen_fd, int sfd)
+/* Serves until asked to stop (0), or until poll fails (-1, logged). */
+static int worker_loop(struct worker *w, int listen_fd, int sfd)
 {
 	struct pollfd pfd[2 + KEPT_MAX];
 	for (;;) {
@@ -222,11 +222,11 @@ static void worker_loop(struct worker *w, int listen_fd, int sfd)
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
-			return;
+			return -1;
 		}
 		if (pfd[0].revents && stop_requested(sfd)) {
 			drain(w, listen_fd);
-			return;
+			return 0;
 		}
 		serve_kept(w, pfd + 2, n);
 		if (pfd[1].revents)
@@ -267,8 +267,8 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 		worker_free(&w);
 		return 1;
 	}
-	worker_loop(&w, listen_fd, sfd);
+	int rc = worker_loop(&w, listen_fd, sfd);
 	worker_free(&w);
 	close(sfd);
-	return 0;
+	return rc ? 1 : 0; /* the supervisor logs a worker that exits 1 */
 }
