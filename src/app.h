@@ -31,8 +31,12 @@ struct ctx {
 typedef void handler_fn(struct ctx *c);
 
 /* Routes req to its handler; always leaves a complete answer in res (404, 405
- * with Allow, or the handler's). */
-void router_dispatch(struct app *app, const struct request *req, struct response *res);
+ * with Allow, or the handler's). Returns the route's pattern, NULL when no
+ * route took it. */
+const char *router_dispatch(struct app *app, const struct request *req, struct response *res);
+/* Route i of the table (its index in the scoreboard's counters); false
+ * past the last. */
+bool router_route(int i, const char **method, const char **pattern);
 /* The route table, one "METHOD PATTERN LANE" line per route, " hidden" added
  * to those /openapi.json leaves out (`fast_zero routes`). */
 void router_write_table(struct buf *out);

@@ -4,6 +4,8 @@
  * single worker, so that a bad setting or an unmigrated database stops the
  * start with a message, never a request later. */
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +13,11 @@
 #include <sqlite3.h>
 
 #include "app.h"
+#include "clock.h"
 #include "db.h"
+#include "metrics.h"
 #include "pool.h"
+#include "scoreboard.h"
 #include "settings.h"
 
 #ifndef FZ_VERSION
@@ -25,7 +30,10 @@ struct options {
 	const char *list_listen;
 	const char *env_path;
 	const char *migrations;
+	const char *pid_file;
 	long workers;
+	long max_requests;
+	bool json;
 };
 
 static const char usage_text[] =
@@ -37,6 +45,7 @@ static const char usage_text[] =
 	"commands:\n"
 	"  serve      run the worker pool, accepting FastCGI connections\n"
 	"  migrate    apply the pending database migrations\n"
+	"  status     print what the running pool's workers are doing\n"
 	"  routes     print the route table: method, path, lane\n"
 	"  nginx-map  print nginx's map sending each route to its upstream\n"
 	"  version    print the version\n"
@@ -48,11 +57,17 @@ static const char usage_text[] =
 	"  ALGORITHM                    HS256 (default), HS384 or HS512\n"
 	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
 	"  WORKERS                      worker processes, default twice the core count\n"
-	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n";
+	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n"
+	"  REQUEST_KILL_TIMEOUT         seconds a worker may spend on one request before it\n"
+	"                               is killed and replaced, default twice REQUEST_TIMEOUT\n"
+	"                               (30 without one); 0 never\n"
+	"  MAX_REQUESTS                 requests a worker serves before it is replaced, 0 never\n"
+	"  SLOW_REQUEST_MS              log the requests slower than this, 0 (default) none\n"
+	"  AUDIT_LOG                    the audit log's file, default stderr\n";
 
 static const char serve_text[] =
 	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--list-listen ADDR]\n"
-	"                       [--workers N] [--env FILE]\n"
+	"                       [--workers N] [--max-requests N] [--pid-file FILE] [--env FILE]\n"
 	"\n"
 	"Runs a supervisor and N worker processes answering FastCGI on ADDR.\n"
 	"  --listen ADDR       unix:/path/to.sock, /path/to.sock or host:port\n"
@@ -67,11 +82,18 @@ static const char serve_text[] =
 	"                      that lists deep or long never hold up the other reads\n"
 	"  --workers N         worker processes on ADDR (default WORKERS, else twice\n"
 	"                      the cores)\n"
+	"  --max-requests N    a worker that has served N requests is replaced, its\n"
+	"                      successor taking over without refusing any (default\n"
+	"                      MAX_REQUESTS, else never)\n"
+	"  --pid-file FILE     where `fast_zero status` finds the pool (default: the\n"
+	"                      main unix socket's path, .sock replaced by .pid)\n"
 	"  --env FILE          the .env file to read (default .env)\n"
 	"  --migrations DIR    where the migrations are (see help migrate)\n"
 	"\n"
 	"Signals: TERM/INT stop gracefully (requests in flight finish, the socket\n"
-	"is removed); HUP re-reads the settings and replaces the workers one by one.\n"
+	"is removed); HUP re-reads the settings and replaces the workers one by one;\n"
+	"USR1 reopens the audit log (AUDIT_LOG) after a rotation.\n"
+	"A worker on one request past REQUEST_KILL_TIMEOUT is killed and replaced.\n"
 	"A worker that dies is replaced at once. The database must be migrated.\n";
 
 static const char migrate_text[] =
@@ -83,6 +105,16 @@ static const char migrate_text[] =
 	"is recognised as already holding the users table.\n"
 	"  --migrations DIR  default: migrations/ beside the binary, else the installed ones\n";
 
+static const char status_text[] =
+	"usage: fast_zero status [--json] [--listen ADDR | --pid-file FILE]\n"
+	"\n"
+	"Prints the running pool's scoreboard: per socket the connections accepted\n"
+	"and waiting, the workers replaced and why, then one line per worker (pid,\n"
+	"socket, state, requests served, seconds since it started, the request in\n"
+	"hand's milliseconds, route and request id). --json prints it as JSON. The\n"
+	"pool is found through its pid file (see help serve: the same --listen or\n"
+	"--pid-file as the pool's); it needs the pool user's rights.\n";
+
 static int help(const char *command)
 {
 	if (!command) {
@@ -93,6 +125,8 @@ static int help(const char *command)
 		fputs(serve_text, stdout);
 	else if (strcmp(command, "migrate") == 0)
 		fputs(migrate_text, stdout);
+	else if (strcmp(command, "status") == 0)
+		fputs(status_text, stdout);
 	else if (strcmp(command, "routes") == 0)
 		puts("usage: fast_zero routes\n\n"
 		     "Prints the route table, one \"METHOD PATH LANE\" line per route,\n"
@@ -123,6 +157,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"workers", required_argument, NULL, 'w'},
 		{"env", required_argument, NULL, 'e'},
 		{"migrations", required_argument, NULL, 'm'},
+		{"max-requests", required_argument, NULL, 'r'},
+		{"pid-file", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -135,6 +172,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'L': o->list_listen = optarg; break;
 		case 'e': o->env_path = optarg; break;
 		case 'm': o->migrations = optarg; break;
+		case 'p': o->pid_file = optarg; break;
+		case 'j': o->json = true; break;
+		case 'r':
+			o->max_requests = strtol(optarg, &end, 10);
+			if (*end || o->max_requests < 1 || o->max_requests > INT32_MAX) {
+				fprintf(stderr, "fast_zero: --max-requests takes a number from 1 on\n");
+				return -1;
+			}
+			break;
 		case 'w':
 			o->workers = strtol(optarg, &end, 10);
 			if (*end || o->workers < 1 || o->workers > 1024) {
@@ -206,8 +252,31 @@ static int serve(const struct options *o)
 				  .hash_listen = o->hash_listen,
 				  .list_listen = o->list_listen,
 				  .workers = o->workers,
-				  .env_path = o->env_path};
+				  .env_path = o->env_path,
+				  .max_requests = o->max_requests,
+				  .pid_file = o->pid_file};
 	return pool_run(&po, &s);
+}
+
+/* fast_zero status: the running pool's scoreboard, as a table or JSON. */
+static int status(const struct options *o)
+{
+	char path[4096], err[4300];
+	struct buf out;
+	if (pool_pid_file(o->listen, o->pid_file, path, sizeof path)) {
+		fprintf(stderr, "fast_zero: status: a pool on %s has no pid file: give --pid-file\n", o->listen);
+		return 1;
+	}
+	const struct scoreboard *sb = scoreboard_attach(path, err, sizeof err);
+	if (!sb) {
+		fprintf(stderr, "fast_zero: status: %s\n", err);
+		return 1;
+	}
+	buf_init(&out);
+	status_write(&out, sb, o->json, clock_ms());
+	int ok = buf_ok(&out) && fwrite(out.data, 1, out.len, stdout) == out.len && fflush(stdout) == 0;
+	buf_free(&out);
+	return ok ? 0 : 1;
 }
 
 /* fast_zero routes, fast_zero nginx-map: the route table, as text. */
@@ -258,6 +327,8 @@ int main(int argc, char **argv)
 		return serve(&o);
 	if (strcmp(command, "migrate") == 0)
 		return migrate(&o);
+	if (strcmp(command, "status") == 0)
+		return status(&o);
 	fprintf(stderr, "fast_zero: no command %s (see fast_zero --help)\n", command);
 	return 2;
 }

@@ -18,7 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app.h"
+#include "clock.h"
+#include "listenq.h"
 #include "log.h"
+#include "scoreboard.h"
 #include "security.h"
 #include "settings.h"
 #include "worker.h"
@@ -43,6 +47,7 @@ struct slot {
 	int listener;
 	unsigned generation; /* the settings generation the worker started with */
 	bool retiring;       /* asked to stop during a reload */
+	bool stuck;          /* killed past REQUEST_KILL_TIMEOUT */
 };
 
 struct pool {
@@ -55,6 +60,7 @@ struct pool {
 	struct slot slots[SLOTS_MAX];
 	time_t last_spawn;
 	int spawns_this_second;
+	char pid_file[4096]; /* where `fast_zero status` finds the scoreboard; "" none */
 };
 
 static bool is_listening_socket(int fd)
@@ -214,9 +220,12 @@ static int signal_fd(void)
 
 static void spawn(struct pool *p, struct slot *s, int listener)
 {
+	int i = (int)(s - p->slots);
+	scoreboard_slot_reset(i, 0, listener);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p->sig_fd);
+		scoreboard_worker(i, listener);
 		exit(worker_run(p->listeners[listener].fd, p->hash_gate_fd, p->settings));
 	}
 	if (pid < 0) {
@@ -224,6 +233,7 @@ static void spawn(struct pool *p, struct slot *s, int listener)
 		return;
 	}
 	*s = (struct slot){.pid = pid, .listener = listener, .generation = p->generation};
+	scoreboard_slot_reset(i, pid, listener);
 }
 
 static struct slot *free_slot(struct pool *p)
@@ -285,6 +295,20 @@ static void retire_next(struct pool *p)
 	}
 }
 
+/* Why the worker of slot i, which ended with status, is to be replaced. */
+static enum sb_cause end_cause(const struct pool *p, int i, int status)
+{
+	const struct scoreboard *sb = scoreboard_get();
+	if (p->slots[i].stuck)
+		return SB_STUCK;
+	if (p->slots[i].retiring)
+		return SB_RELOAD;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && sb &&
+	    __atomic_load_n(&sb->slots[i].recycling, __ATOMIC_RELAXED))
+		return SB_MAX_REQUESTS;
+	return WIFSIGNALED(status) ? SB_CRASHED : SB_EXITED;
+}
+
 static void reap(struct pool *p)
 {
 	int status;
@@ -293,14 +317,55 @@ static void reap(struct pool *p)
 		for (int i = 0; i < SLOTS_MAX; i++) {
 			if (p->slots[i].pid != pid)
 				continue;
-			if (!p->slots[i].retiring && WIFSIGNALED(status))
+			enum sb_cause cause = end_cause(p, i, status);
+			if (cause == SB_CRASHED)
 				log_error("worker %d killed by signal %d; replacing it", (int)pid,
 					  WTERMSIG(status));
-			else if (!p->slots[i].retiring && WEXITSTATUS(status) != 0)
+			else if (cause == SB_EXITED)
 				log_error("worker %d exited with status %d; replacing it", (int)pid,
 					  WEXITSTATUS(status));
+			scoreboard_restart(cause);
+			scoreboard_slot_reset(i, 0, p->slots[i].listener);
 			p->slots[i] = (struct slot){0};
 		}
+	}
+}
+
+/* Kills the workers still on one request past REQUEST_KILL_TIMEOUT: nginx
+ * answers their client 502, and reap() replaces them. */
+static void kill_stuck(struct pool *p)
+{
+	const struct scoreboard *sb = scoreboard_get();
+	long limit = p->settings->request_kill_timeout_ms;
+	int64_t now = clock_ms();
+	struct sb_slot s;
+	if (!sb || !limit)
+		return;
+	for (int i = 0; i < SLOTS_MAX; i++) {
+		if (!p->slots[i].pid || p->slots[i].stuck)
+			continue;
+		scoreboard_read_slot(sb, i, &s);
+		if (s.pid != p->slots[i].pid || !s.request_ms || now - s.request_ms < limit)
+			continue;
+		const char *method = "", *pattern = "unrouted";
+		if (s.route >= 0)
+			router_route(s.route, &method, &pattern);
+		log_error("worker %d still on request %s (%s %s) after %lld ms (REQUEST_KILL_TIMEOUT): "
+			  "killing it",
+			  (int)s.pid, s.request_id[0] ? s.request_id : "-", method, pattern,
+			  (long long)(now - s.request_ms));
+		p->slots[i].stuck = true;
+		kill(p->slots[i].pid, SIGKILL);
+	}
+}
+
+/* The sockets' accept queues, for the scoreboard. */
+static void note_queues(const struct pool *p)
+{
+	for (int i = 0; i < LISTENERS; i++) {
+		int64_t queued, backlog;
+		listen_queue(p->listeners[i].fd, &queued, &backlog);
+		scoreboard_listen_queue(i, queued, backlog);
 	}
 }
 
@@ -319,6 +384,8 @@ static void reload(struct pool *p)
 		if (p->listeners[LIST].fd >= 0)
 			p->listeners[LIST].size = p->settings->workers;
 	}
+	if (p->opt->max_requests)
+		p->settings->max_requests = p->opt->max_requests;
 	p->generation++;
 	log_info("reloading: replacing the workers one by one");
 }
@@ -356,6 +423,38 @@ static bool on_signals(struct pool *p)
 	return go_on;
 }
 
+int pool_pid_file(const char *listen, const char *pid_file, char *out, size_t outsz)
+{
+	const char *path = NULL;
+	if (pid_file)
+		return snprintf(out, outsz, "%s", pid_file) < (int)outsz ? 0 : -1;
+	if (listen && strncmp(listen, "unix:", 5) == 0)
+		path = listen + 5;
+	else if (listen && listen[0] == '/')
+		path = listen;
+	if (!path)
+		return -1;
+	size_t n = strlen(path);
+	if (n > 5 && strcmp(path + n - 5, ".sock") == 0)
+		n -= 5;
+	return snprintf(out, outsz, "%.*s.pid", (int)n, path) < (int)outsz ? 0 : -1;
+}
+
+/* The scoreboard, and the pid file that leads `fast_zero status` to it. */
+static void open_scoreboard(struct pool *p)
+{
+	if (scoreboard_create() < 0) {
+		log_error("no scoreboard (%s): no metrics, no status, no REQUEST_KILL_TIMEOUT",
+			  strerror(errno));
+		return;
+	}
+	if (pool_pid_file(p->opt->listen, p->opt->pid_file, p->pid_file, sizeof p->pid_file) == 0 &&
+	    scoreboard_write_pid_file(p->pid_file) < 0) {
+		log_error("cannot write the pid file %s: %s", p->pid_file, strerror(errno));
+		p->pid_file[0] = '\0';
+	}
+}
+
 static long default_size(const struct pool_options *opt, const struct settings *s)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -379,6 +478,9 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 		return 1;
 	if ((p.hash_gate_fd = hash_gate_create(hash_gate_cap())) < 0)
 		log_error("no password-hashing gate (%s): hashing is not capped", strerror(errno));
+	if (p.opt->max_requests)
+		p.settings->max_requests = p.opt->max_requests;
+	open_scoreboard(&p);
 	log_info("serving FastCGI with %ld workers%s%s", p.listeners[MAIN].size,
 		 p.listeners[HASH].fd >= 0 ? ", password hashing on its own socket" : "",
 		 p.listeners[LIST].fd >= 0 ? ", lists on their own socket" : "");
@@ -389,6 +491,8 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 		struct pollfd pfd = {.fd = p.sig_fd, .events = POLLIN};
 		poll(&pfd, 1, 100);
 		running = on_signals(&p);
+		kill_stuck(&p);
+		note_queues(&p);
 	}
 	log_info("stopping: letting the requests in flight finish");
 	/* New connections are refused from now on; the workers still hold the
@@ -397,6 +501,8 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 	stop_all(&p);
 	if (p.hash_gate_fd >= 0)
 		close(p.hash_gate_fd);
+	if (p.pid_file[0])
+		unlink(p.pid_file);
 	log_info("stopped");
 	return 0;
 }

@@ -20,6 +20,8 @@
 #ifndef FZ_POOL_H
 #define FZ_POOL_H
 
+#include <stddef.h>
+
 struct settings;
 
 struct pool_options {
@@ -28,7 +30,14 @@ struct pool_options {
 	const char *list_listen; /* the user lists' socket, or NULL */
 	long workers;            /* 0: twice the core count */
 	const char *env_path;    /* the .env re-read on SIGHUP */
+	long max_requests;       /* --max-requests: wins over MAX_REQUESTS; 0: the setting's */
+	const char *pid_file;    /* --pid-file, or NULL: beside a unix main socket */
 };
+
+/* The pid file of the pool serving listen (the given pid_file, else the
+ * unix socket's path with ".pid" for ".sock"); 0, or -1 when there is none
+ * (a TCP socket without --pid-file). It holds "PID FD": see scoreboard.h. */
+int pool_pid_file(const char *listen, const char *pid_file, char *out, size_t outsz);
 
 /* Serves until SIGTERM/SIGINT; returns the process exit status. settings is
  * replaced in place on SIGHUP when the new settings are valid. */

@@ -18,6 +18,7 @@
 
 #include "app.h"
 #include "routes/routes.h"
+#include "scoreboard.h"
 #include "utf8.h"
 
 /* Where nginx sends a route's requests: which socket, over which kind of
@@ -66,6 +67,7 @@ static const struct route routes[] = {
 	{"GET", "/docs", docs_swagger_ui, LANE_MAIN, true},
 	{"GET", "/docs/oauth2-redirect", docs_oauth2_redirect, LANE_MAIN, true},
 	{"GET", "/redoc", docs_redoc, LANE_MAIN, true},
+	{"GET", "/metrics", app_metrics, LANE_MAIN, true},
 };
 
 #define ROUTES (sizeof routes / sizeof *routes)
@@ -131,7 +133,7 @@ static void answer_not_allowed(struct response *res, struct buf *allow)
 	http_header(res, "Allow", buf_cstr(allow));
 }
 
-static void dispatch(struct app *app, const struct request *req, struct response *res)
+static const char *dispatch(struct app *app, const struct request *req, struct response *res)
 {
 	struct ctx c = {.app = app, .req = req, .res = res};
 	size_t n = trim_slash(req->path, strlen(req->path));
@@ -142,9 +144,10 @@ static void dispatch(struct app *app, const struct request *req, struct response
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
 			c.route = routes[i].pattern;
+			scoreboard_route((int)i);
 			routes[i].handler(&c);
 			buf_free(&allow);
-			return;
+			return c.route;
 		}
 		if (allow.len)
 			buf_adds(&allow, ", ");
@@ -155,23 +158,32 @@ static void dispatch(struct app *app, const struct request *req, struct response
 	else
 		http_error(res, 404, "Not Found");
 	buf_free(&allow);
+	return NULL;
 }
 
-void router_dispatch(struct app *app, const struct request *req, struct response *res)
+const char *router_dispatch(struct app *app, const struct request *req, struct response *res)
 {
 	size_t n = strlen(req->path);
-	if (utf8_valid(req->path, n)) {
-		dispatch(app, req, res);
-		return;
-	}
+	if (utf8_valid(req->path, n))
+		return dispatch(app, req, res);
 	/* uvicorn decodes a path with errors="replace": so do we, for the 422s. */
 	struct request copy = *req;
 	struct buf path;
 	buf_init(&path);
 	utf8_add_replacing(&path, req->path, n);
 	copy.path = buf_cstr(&path);
-	dispatch(app, &copy, res);
+	const char *route = dispatch(app, &copy, res);
 	buf_free(&path);
+	return route;
+}
+
+bool router_route(int i, const char **method, const char **pattern)
+{
+	if (i < 0 || (size_t)i >= ROUTES)
+		return false;
+	*method = routes[i].method;
+	*pattern = routes[i].pattern;
+	return true;
 }
 
 void router_write_table(struct buf *out)

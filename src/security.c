@@ -15,6 +15,7 @@
 
 #include "json.h"
 #include "lowprio.h"
+#include "scoreboard.h"
 #include "settings.h"
 
 enum { ARGON2_T = 3, ARGON2_M_KIB = 65536, ARGON2_P = 4, SALT_LEN = 16, HASH_LEN = 32 };
@@ -118,9 +119,11 @@ static void hash_work(void *arg)
 /* Runs job through the gate, below request handling's priority. */
 static void run_gated(struct hash_gate *g, struct hash_job *job)
 {
+	scoreboard_hashing(true);
 	int slot = gate_enter(g);
 	lowprio_run(LOWPRIO_HASHING, hash_work, job);
 	gate_leave(g, slot);
+	scoreboard_hashing(false);
 }
 
 int password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out)

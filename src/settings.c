@@ -3,15 +3,30 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The keys we read, and where each one's raw text is kept while loading. */
-enum { K_DATABASE_URL, K_SECRET_KEY, K_ALGORITHM, K_EXPIRE, K_WORKERS, K_REQUEST_TIMEOUT, K_COUNT };
+enum {
+	K_DATABASE_URL,
+	K_SECRET_KEY,
+	K_ALGORITHM,
+	K_EXPIRE,
+	K_WORKERS,
+	K_REQUEST_TIMEOUT,
+	K_MAX_REQUESTS,
+	K_REQUEST_KILL_TIMEOUT,
+	K_SLOW_REQUEST_MS,
+	K_AUDIT_LOG,
+	K_COUNT
+};
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL", "SECRET_KEY",      "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES",
-	"WORKERS",      "REQUEST_TIMEOUT",
+	"DATABASE_URL",    "SECRET_KEY",   "ALGORITHM",
+	"ACCESS_TOKEN_EXPIRE_MINUTES", "WORKERS", "REQUEST_TIMEOUT",
+	"MAX_REQUESTS",    "REQUEST_KILL_TIMEOUT", "SLOW_REQUEST_MS",
+	"AUDIT_LOG",
 };
 
 struct raw_settings {
@@ -155,9 +170,19 @@ static int check_algorithm(const char *a)
 	return strcmp(a, "HS256") == 0 || strcmp(a, "HS384") == 0 || strcmp(a, "HS512") == 0 ? 0 : -1;
 }
 
+/* REQUEST_KILL_TIMEOUT, by default twice REQUEST_TIMEOUT, or 30 s without one. */
+static int kill_timeout(const struct raw_settings *raw, struct settings *s)
+{
+	if (raw->found[K_REQUEST_KILL_TIMEOUT])
+		return parse_seconds_ms(raw->value[K_REQUEST_KILL_TIMEOUT], 3600, &s->request_kill_timeout_ms);
+	s->request_kill_timeout_ms = s->request_timeout_ms ? 2 * s->request_timeout_ms : 30000;
+	return 0;
+}
+
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
-	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0", "5"};
+	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0", "5",
+						      "0",                     NULL, "0"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -183,11 +208,19 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 	else if (parse_seconds_ms(raw->value[K_REQUEST_TIMEOUT], 3600, &s->request_timeout_ms))
 		fail(err, errsz, "REQUEST_TIMEOUT",
 		     "must be a number of seconds from 0 (no limit) to 3600, such as 5 or 0.5");
+	else if (parse_long(raw->value[K_MAX_REQUESTS], 0, INT32_MAX, &s->max_requests))
+		fail(err, errsz, "MAX_REQUESTS", "must be a whole number of requests, 0 for no limit");
+	else if (kill_timeout(raw, s))
+		fail(err, errsz, "REQUEST_KILL_TIMEOUT",
+		     "must be a number of seconds from 0 (never) to 3600, such as 10 or 0.5");
+	else if (parse_long(raw->value[K_SLOW_REQUEST_MS], 0, 3600000, &s->slow_request_ms))
+		fail(err, errsz, "SLOW_REQUEST_MS", "must be a whole number of milliseconds, 0 for no slow log");
 	else
 		rc = 0;
 	if (rc == 0) {
 		snprintf(s->secret_key, sizeof s->secret_key, "%s", raw->value[K_SECRET_KEY]);
 		memcpy(s->algorithm, raw->value[K_ALGORITHM], 6); /* checked: HS256/384/512 */
+		snprintf(s->audit_log, sizeof s->audit_log, "%s", raw->value[K_AUDIT_LOG]);
 	}
 	explicit_bzero(raw, sizeof *raw); /* it held the secret */
 	free(raw);

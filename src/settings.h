@@ -1,7 +1,8 @@
 /* settings.h -- the service's settings, from the environment and then .env.
  *
  * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
- * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS and REQUEST_TIMEOUT;
+ * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS, REQUEST_TIMEOUT, MAX_REQUESTS,
+ * REQUEST_KILL_TIMEOUT, SLOW_REQUEST_MS and AUDIT_LOG;
  * LOGIN_RATE_LIMIT is nginx's (scripts/nginx-conf), not read here. A value in
  * the environment wins over the same key in .env. Every value is checked
  * here, at start (and on SIGHUP), so that a bad setting never surfaces on a
@@ -21,6 +22,13 @@ struct settings {
 	long workers;            /* WORKERS; 0 = twice the core count */
 	long request_timeout_ms; /* REQUEST_TIMEOUT (seconds): a request's statements are
 				  * interrupted past it (503); 0 = no limit */
+	long max_requests;       /* MAX_REQUESTS: a worker is replaced after serving this
+				  * many; 0 = never */
+	long request_kill_timeout_ms; /* REQUEST_KILL_TIMEOUT (seconds): a worker still on one
+				       * request past it is killed and replaced; 0 = never;
+				       * default twice REQUEST_TIMEOUT, or 30 s */
+	long slow_request_ms;         /* SLOW_REQUEST_MS: slower requests are logged; 0 = none */
+	char audit_log[SETTINGS_TEXT_MAX]; /* AUDIT_LOG: the audit lines' file; "" = stderr */
 };
 
 /* Loads the settings from the environment and from the file env_path (which

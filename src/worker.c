@@ -18,6 +18,7 @@
 #include "fcgi.h"
 #include "http.h"
 #include "log.h"
+#include "scoreboard.h"
 #include "settings.h"
 #include "store.h"
 
@@ -40,6 +41,7 @@ struct worker {
 	int fd; /* the connection of the request in hand */
 	int kept[KEPT_MAX];
 	int nkept;
+	bool leaving; /* served its MAX_REQUESTS: stops once the request in hand is answered */
 };
 
 static int signal_fd(void)
@@ -107,7 +109,8 @@ static void let_go_of_kept(void *arg)
 	w->nkept = 0;
 }
 
-static void answer(struct worker *w)
+/* Answers the request read into w->fr; the pattern of its route, or NULL. */
+static const char *answer(struct worker *w)
 {
 	long timeout = w->app.settings->request_timeout_ms;
 	int64_t now = clock_ms();
@@ -118,11 +121,13 @@ static void answer(struct worker *w)
 	response_reset(&w->res);
 	buf_reset(&w->head);
 	http_request_from(&w->req, &w->fr);
+	scoreboard_handling(w->req.request_id);
 	store_watch(w->app.store, &watch);
+	const char *route = NULL;
 	if (w->fr.too_large)
 		http_error(&w->res, 413, "Request Entity Too Large");
 	else
-		router_dispatch(&w->app, &w->req, &w->res);
+		route = router_dispatch(&w->app, &w->req, &w->res);
 	store_watch(w->app.store, NULL);
 	if (!buf_ok(&w->res.body) || !buf_ok(&w->res.headers)) {
 		bool streaming = w->res.streaming;
@@ -134,21 +139,44 @@ static void answer(struct worker *w)
 		http_write_head(&w->res, &w->req, &w->head);
 	else
 		buf_reset(&w->head); /* it went with the first part */
+	return route;
+}
+
+/* Counts the answered request on the scoreboard, logs it when slower than
+ * SLOW_REQUEST_MS, and sees whether the worker has served its MAX_REQUESTS. */
+static void answered(struct worker *w, const char *route, int64_t started_us)
+{
+	const struct settings *s = w->app.settings;
+	int64_t us = clock_us() - started_us;
+	uint64_t served = scoreboard_answered(w->res.status, us);
+	if (s->slow_request_ms && us >= s->slow_request_ms * 1000)
+		log_info("slow request %s: %s %s %d in %lld ms (hashing %lld ms)", w->req.request_id,
+			 w->req.method, route ? route : "unrouted", w->res.status,
+			 (long long)(us / 1000), (long long)(scoreboard_hashing_us() / 1000));
+	if (s->max_requests && served >= (uint64_t)s->max_requests && !w->leaving) {
+		w->leaving = true;
+		scoreboard_recycling();
+	}
 }
 
 /* Serves one request on fd; true when the connection stays open for more. */
 static bool serve_one(struct worker *w, int fd)
 {
+	int64_t started_us = clock_us();
+	scoreboard_reading();
 	int got = fcgi_read_request(fd, &w->fr);
 	bool keep = false;
-	if (got <= 0)
+	if (got <= 0) {
+		scoreboard_idle();
 		return false;
+	}
 	w->fd = fd;
-	answer(w);
+	const char *route = answer(w);
 	/* A streamed answer cut short ends without END_REQUEST: nginx then
 	 * closes the client's connection before the last chunk. */
-	if (!w->res.broken && fcgi_write_response(fd, &w->fr, &w->head, &w->res.body) == 0)
-		keep = w->fr.keep_conn;
+	bool sent = !w->res.broken && fcgi_write_response(fd, &w->fr, &w->head, &w->res.body) == 0;
+	answered(w, route, started_us);
+	keep = sent && w->fr.keep_conn && !w->leaving;
 	shrink(&w->res.body);
 	shrink(&w->fr.body);
 	shrink(&w->fr.params);
@@ -173,6 +201,7 @@ static bool accept_one(struct worker *w, int listen_fd)
 		return false;
 	}
 	set_timeouts(fd);
+	scoreboard_accepted();
 	keep_or_close(w, fd, serve_one(w, fd));
 	return true;
 }
@@ -229,8 +258,13 @@ static int worker_loop(struct worker *w, int listen_fd, int sfd)
 			return 0;
 		}
 		serve_kept(w, pfd + 2, n);
-		if (pfd[1].revents)
+		if (pfd[1].revents && !w->leaving)
 			accept_one(w, listen_fd);
+		if (w->leaving) {
+			log_info("served its %ld requests (MAX_REQUESTS): making way for a new worker",
+				 w->app.settings->max_requests);
+			return 0;
+		}
 	}
 }
 

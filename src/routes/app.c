@@ -1,5 +1,7 @@
 /* app.c -- the course's first routes (the greeting, the HTML exercise) and
- * the health check a deployer's monitoring polls. */
+ * the health check and the metrics a deployer's monitoring polls. */
+#include "../metrics.h"
+#include "../scoreboard.h"
 #include "routes.h"
 
 /* GET /: 200 {"message":"Olá Mundo!"} */
@@ -26,4 +28,19 @@ void app_health(struct ctx *c)
 		buf_adds(http_json(c->res, 200), "{\"status\":\"ok\"}");
 	else
 		reply_store_failure(c, status == STORE_ERROR ? STORE_UNAVAILABLE : status);
+}
+
+/* GET /metrics: 200 the pool's counters in Prometheus's text format (nginx
+ * serves it only to the addresses its config allows); 404 when the worker
+ * runs without the pool's scoreboard. */
+void app_metrics(struct ctx *c)
+{
+	const struct scoreboard *sb = scoreboard_get();
+	if (!sb) {
+		http_error(c->res, 404, "Not Found");
+		return;
+	}
+	struct buf *b = http_json(c->res, 200);
+	c->res->content_type = METRICS_CONTENT_TYPE;
+	metrics_write(b, sb);
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../scoreboard.h"
 #include "routes.h"
 
 /* The OAuth2 password form, in OAuth2PasswordRequestForm's field order. */
@@ -76,10 +77,13 @@ static void log_in(struct ctx *c, const struct login_form *l)
 		return;
 	}
 	const char *hash = status == STORE_OK ? u.password_hash : NULL;
-	if (password_verify(&c->app->gate, hash, l->password, l->password_len))
+	if (password_verify(&c->app->gate, hash, l->password, l->password_len)) {
+		scoreboard_login(SB_LOGIN_SUCCESS);
 		reply_token(c, u.email);
-	else
+	} else {
+		scoreboard_login(hash ? SB_LOGIN_BAD_PASSWORD : SB_LOGIN_UNKNOWN_EMAIL);
 		http_error(c->res, 401, "Incorrect email or password");
+	}
 }
 
 /* POST /auth/token: 200 {"access_token":..,"token_type":"bearer"};

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "../log.h"
+#include "../scoreboard.h"
 #include "../settings.h"
 #include "routes.h"
 
@@ -46,6 +47,7 @@ bool current_user_or_reply(struct ctx *c, struct user *me)
 
 void reply_store_failure(struct ctx *c, enum store_status status)
 {
+	scoreboard_store_error((int)status);
 	if (status == STORE_TIMEOUT) {
 		log_error("request %s: %s %s: stopped at the time limit (REQUEST_TIMEOUT=%ld ms)",
 			  c->req->request_id, c->req->method, c->route, c->app->settings->request_timeout_ms);

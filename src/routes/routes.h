@@ -10,7 +10,7 @@
 #include "../store.h"
 #include "../validate.h"
 
-handler_fn app_root, app_exercicio_html, app_health;
+handler_fn app_root, app_exercicio_html, app_health, app_metrics;
 handler_fn users_create, users_list, users_read, users_update, users_delete;
 handler_fn auth_token, auth_refresh_token;
 handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
