@@ -3,6 +3,7 @@
  * `fast_zero serve` checks the settings and the database before it forks a
  * single worker, so that a bad setting or an unmigrated database stops the
  * start with a message, never a request later. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "app.h"
+#include "audit.h"
 #include "clock.h"
 #include "db.h"
 #include "metrics.h"
@@ -248,6 +250,11 @@ static int serve(const struct options *o)
 	static struct settings s;
 	if (load_settings(o, &s, SETTINGS_SECRET_REQUIRED) || check_database(o, &s))
 		return 1;
+	if (audit_open(s.audit_log) < 0) {
+		fprintf(stderr, "fast_zero: AUDIT_LOG %s cannot be opened: %s\n", s.audit_log, strerror(errno));
+		return 1;
+	}
+	audit_open(""); /* each worker opens its own */
 	struct pool_options po = {.listen = o->listen,
 				  .hash_listen = o->hash_listen,
 				  .list_listen = o->list_listen,

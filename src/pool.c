@@ -214,6 +214,7 @@ static int signal_fd(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
@@ -408,6 +409,13 @@ static void stop_all(struct pool *p)
 	}
 }
 
+static void signal_workers(const struct pool *p, int sig)
+{
+	for (int i = 0; i < SLOTS_MAX; i++)
+		if (p->slots[i].pid)
+			kill(p->slots[i].pid, sig);
+}
+
 /* Handles the pending signals; false once the pool must stop. */
 static bool on_signals(struct pool *p)
 {
@@ -418,6 +426,8 @@ static bool on_signals(struct pool *p)
 			go_on = false;
 		else if (si.ssi_signo == SIGHUP)
 			reload(p);
+		else if (si.ssi_signo == SIGUSR1)
+			signal_workers(p, SIGUSR1); /* each reopens the audit log */
 	}
 	reap(p);
 	return go_on;

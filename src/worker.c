@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "audit.h"
 #include "clock.h"
 #include "fcgi.h"
 #include "http.h"
@@ -51,18 +52,30 @@ static int signal_fd(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* True when a stop signal (TERM or INT) is waiting; HUP is the supervisor's. */
-static bool stop_requested(int sfd)
+static void open_audit_log(const struct settings *s)
+{
+	if (audit_open(s->audit_log) < 0)
+		log_error("cannot open the audit log %s: %s; keeping the one open", s->audit_log,
+			  strerror(errno));
+}
+
+/* True when a stop signal (TERM or INT) is waiting; USR1 reopens the audit
+ * log; HUP is the supervisor's. */
+static bool stop_requested(int sfd, const struct settings *s)
 {
 	struct signalfd_siginfo si;
 	bool stop = false;
-	while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+	while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			stop = true;
+		else if (si.ssi_signo == SIGUSR1)
+			open_audit_log(s);
+	}
 	return stop;
 }
 
@@ -253,7 +266,7 @@ static int worker_loop(struct worker *w, int listen_fd, int sfd)
 			log_error("poll: %s", strerror(errno));
 			return -1;
 		}
-		if (pfd[0].revents && stop_requested(sfd)) {
+		if (pfd[0].revents && stop_requested(sfd, w->app.settings)) {
 			drain(w, listen_fd);
 			return 0;
 		}
@@ -294,6 +307,7 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 	w.res.sink = send_part;
 	w.res.sink_arg = &w;
 	buf_init(&w.head);
+	open_audit_log(settings);
 	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
 	if (sfd < 0 || fcgi_request_init(&w.fr) ||
 	    !(w.app.store = store_open(settings->database_path, err, sizeof err))) {

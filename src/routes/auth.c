@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../audit.h"
 #include "../scoreboard.h"
 #include "routes.h"
 
@@ -77,11 +78,14 @@ static void log_in(struct ctx *c, const struct login_form *l)
 		return;
 	}
 	const char *hash = status == STORE_OK ? u.password_hash : NULL;
+	int64_t id = status == STORE_OK ? u.id : 0;
 	if (password_verify(&c->app->gate, hash, l->password, l->password_len)) {
 		scoreboard_login(SB_LOGIN_SUCCESS);
+		audit_login(c, l->username, l->username_len, id, NULL);
 		reply_token(c, u.email);
 	} else {
 		scoreboard_login(hash ? SB_LOGIN_BAD_PASSWORD : SB_LOGIN_UNKNOWN_EMAIL);
+		audit_login(c, l->username, l->username_len, id, hash ? "bad_password" : "unknown_email");
 		http_error(c->res, 401, "Incorrect email or password");
 	}
 }
@@ -101,6 +105,8 @@ void auth_token(struct ctx *c)
 void auth_refresh_token(struct ctx *c)
 {
 	struct user me;
-	if (current_user_or_reply(c, &me))
+	if (current_user_or_reply(c, &me)) {
+		audit_refresh(c, me.id);
 		reply_token(c, me.email);
+	}
 }

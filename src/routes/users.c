@@ -4,8 +4,10 @@
  * absent) before anything else, then the caller's token, then the path,
  * query and body fields, all reported together. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "../audit.h"
 #include "../lowprio.h"
 #include "routes.h"
 
@@ -93,8 +95,10 @@ static void create_user(struct ctx *c, struct user_request *r)
 		f.password_hash = r->hash.data;
 		status = store_user_create(c->app->store, &f, &id);
 	}
-	if (status == STORE_OK)
+	if (status == STORE_OK) {
+		audit_user_created(c, id);
 		reply_user(c, 201, id, r);
+	}
 	else if (status == STORE_USERNAME_TAKEN)
 		http_error(c->res, 409, "Username already exists");
 	else if (status == STORE_EMAIL_TAKEN)
@@ -196,13 +200,34 @@ void users_read(struct ctx *c)
 	user_request_free(&r);
 }
 
-static void update_user(struct ctx *c, struct user_request *r, int64_t my_id)
+/* The fields an update changes, for the audit log: the password always
+ * (it is hashed anew; whether it is the same is not known, nor logged). */
+static void changed_fields(const struct user *me, const struct user_request *r, char *out, size_t outsz)
+{
+	bool name = me->username_len != r->username_len ||
+		    memcmp(me->username, r->username, r->username_len) != 0;
+	bool email = me->email_len != r->email.len || memcmp(me->email, r->email.data, r->email.len) != 0;
+	snprintf(out, outsz, "%s%spassword", name ? "username," : "", email ? "email," : "");
+}
+
+/* 403 for a user id not the caller's (audited). */
+static bool is_me_or_reply(struct ctx *c, int64_t my_id, int64_t user_id)
+{
+	if (my_id == user_id)
+		return true;
+	audit_forbidden(c, my_id, user_id);
+	http_error(c->res, 403, "Not enough permissions");
+	return false;
+}
+
+static void update_user(struct ctx *c, struct user_request *r, const struct user *me)
 {
 	struct user_fields f = fields_of(r);
-	if (my_id != r->user_id) {
-		http_error(c->res, 403, "Not enough permissions");
+	int64_t my_id = me->id;
+	char changed[32];
+	if (!is_me_or_reply(c, my_id, r->user_id))
 		return;
-	}
+	changed_fields(me, r, changed, sizeof changed);
 	enum store_status status = store_user_clash(c->app->store, &f, my_id);
 	if (status == STORE_OK) {
 		if (!hash_or_reply(c, r))
@@ -210,8 +235,10 @@ static void update_user(struct ctx *c, struct user_request *r, int64_t my_id)
 		f.password_hash = r->hash.data;
 		status = store_user_update(c->app->store, my_id, &f);
 	}
-	if (status == STORE_OK)
+	if (status == STORE_OK) {
+		audit_user_updated(c, my_id, changed);
 		reply_user(c, 200, my_id, r);
+	}
 	else if (status == STORE_USERNAME_TAKEN || status == STORE_EMAIL_TAKEN)
 		http_error(c->res, 409, "Username or Email already exists");
 	else if (status == STORE_NOT_FOUND) /* deleted since the token was checked */
@@ -231,18 +258,18 @@ void users_update(struct ctx *c)
 		read_user_id(c, &r);
 		read_user_schema(c, &r);
 		if (!problems_reply(&r.problems, c))
-			update_user(c, &r, me.id);
+			update_user(c, &r, &me);
 	}
 	user_request_free(&r);
 }
 
 static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_id)
 {
-	if (my_id != r->user_id) {
-		http_error(c->res, 403, "Not enough permissions");
+	if (!is_me_or_reply(c, my_id, r->user_id))
 		return;
-	}
 	enum store_status status = store_user_delete(c->app->store, my_id);
+	if (status == STORE_OK)
+		audit_user_deleted(c, my_id);
 	if (status == STORE_OK || status == STORE_NOT_FOUND) /* gone either way */
 		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
 	else
