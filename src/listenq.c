@@ -31,7 +31,9 @@ static int unix_queue(ino_t ino, int64_t *queued, int64_t *backlog)
 		struct nlmsghdr nlh;
 		struct unix_diag_req req;
 	} ask = {
-		.nlh = {.nlmsg_len = sizeof ask, .nlmsg_type = SOCK_DIAG_BY_FAMILY, .nlmsg_flags = NLM_F_REQUEST},
+		.nlh = {.nlmsg_len = sizeof ask,
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST},
 		.req = {.sdiag_family = AF_UNIX,
 			.udiag_states = ~0U,
 			.udiag_ino = (unsigned)ino,
@@ -42,7 +44,8 @@ static int unix_queue(ino_t ino, int64_t *queued, int64_t *backlog)
 	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (nl < 0)
 		return -1;
-	ssize_t n = send(nl, &ask, sizeof ask, 0) == (ssize_t)sizeof ask ? recv(nl, answer, sizeof answer, 0) : -1;
+	ssize_t n = send(nl, &ask, sizeof ask, 0) == (ssize_t)sizeof ask ? recv(nl, answer, sizeof answer, 0)
+									 : -1;
 	close(nl);
 	struct nlmsghdr *h = (struct nlmsghdr *)answer;
 	if (n < 0 || !NLMSG_OK(h, (size_t)n) || h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
@@ -63,7 +66,7 @@ static int unix_queue(ino_t ino, int64_t *queued, int64_t *backlog)
 
 int listen_queue(int fd, int64_t *queued, int64_t *backlog)
 {
-	struct sockaddr_storage sa;
+	struct sockaddr_storage sa = {0};
 	socklen_t len = sizeof sa;
 	struct stat st;
 	int rc = -1;

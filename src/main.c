@@ -251,7 +251,8 @@ static int serve(const struct options *o)
 	if (load_settings(o, &s, SETTINGS_SECRET_REQUIRED) || check_database(o, &s))
 		return 1;
 	if (audit_open(s.audit_log) < 0) {
-		fprintf(stderr, "fast_zero: AUDIT_LOG %s cannot be opened: %s\n", s.audit_log, strerror(errno));
+		fprintf(stderr, "fast_zero: AUDIT_LOG %s cannot be opened: %s\n", s.audit_log,
+			strerror(errno));
 		return 1;
 	}
 	audit_open(""); /* each worker opens its own */
@@ -271,7 +272,8 @@ static int status(const struct options *o)
 	char path[4096], err[4300];
 	struct buf out;
 	if (pool_pid_file(o->listen, o->pid_file, path, sizeof path)) {
-		fprintf(stderr, "fast_zero: status: a pool on %s has no pid file: give --pid-file\n", o->listen);
+		fprintf(stderr, "fast_zero: status: a pool on %s has no pid file: give --pid-file\n",
+			o->listen);
 		return 1;
 	}
 	const struct scoreboard *sb = scoreboard_attach(path, err, sizeof err);

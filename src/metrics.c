@@ -91,7 +91,8 @@ static void write_histogram(struct buf *out, const char *method, const char *pat
 		buf_adds(out, "fast_zero_request_duration_seconds_bucket{");
 		add_route_labels(out, method, pattern);
 		if (b < SB_BUCKETS - 1)
-			buf_printf(out, ",le=\"%g\"} %" PRIu64 "\n", (double)sb_bucket_ms[b] / 1000, cumulative);
+			buf_printf(out, ",le=\"%g\"} %" PRIu64 "\n", (double)sb_bucket_ms[b] / 1000,
+				   cumulative);
 		else
 			buf_printf(out, ",le=\"+Inf\"} %" PRIu64 "\n", cumulative);
 	}
@@ -126,8 +127,8 @@ static void write_workers(struct buf *out, const struct scoreboard *sb)
 	add_head(out, "fast_zero_workers", "gauge", "Worker processes, by socket and state.");
 	for (int k = 0; k < SB_SOCKETS; k++)
 		for (int st = 0; st < SB_STATES; st++)
-			buf_printf(out, "fast_zero_workers{socket=\"%s\",state=\"%s\"} %ld\n", sb_socket_names[k],
-				   sb_state_names[st], count[k][st]);
+			buf_printf(out, "fast_zero_workers{socket=\"%s\",state=\"%s\"} %ld\n",
+				   sb_socket_names[k], sb_state_names[st], count[k][st]);
 }
 
 static void write_sockets(struct buf *out, const struct scoreboard *sb)
@@ -141,8 +142,8 @@ static void write_sockets(struct buf *out, const struct scoreboard *sb)
 		 "Connections waiting in a socket's accept queue, as the kernel tells it.");
 	for (int k = 0; k < SB_SOCKETS; k++)
 		if (LOAD(sb->listen_queue[k]) >= 0)
-			buf_printf(out, "fast_zero_listen_queue{socket=\"%s\"} %" PRId64 "\n", sb_socket_names[k],
-				   LOAD(sb->listen_queue[k]));
+			buf_printf(out, "fast_zero_listen_queue{socket=\"%s\"} %" PRId64 "\n",
+				   sb_socket_names[k], LOAD(sb->listen_queue[k]));
 	int64_t hash_queue = LOAD(sb->listen_queue[SB_HASH]);
 	if (hash_queue >= 0) {
 		add_head(out, "fast_zero_hash_queue_depth", "gauge",
@@ -159,13 +160,13 @@ static void write_counters(struct buf *out, const struct scoreboard *sb)
 			   sb_load(&sb->logins[k]));
 	add_head(out, "fast_zero_worker_restarts_total", "counter", "Workers replaced, by cause.");
 	for (int k = 0; k < SB_CAUSES; k++)
-		buf_printf(out, "fast_zero_worker_restarts_total{cause=\"%s\"} %" PRIu64 "\n", sb_cause_names[k],
-			   sb_load(&sb->restarts[k]));
+		buf_printf(out, "fast_zero_worker_restarts_total{cause=\"%s\"} %" PRIu64 "\n",
+			   sb_cause_names[k], sb_load(&sb->restarts[k]));
 	add_head(out, "fast_zero_storage_errors_total", "counter",
 		 "Storage failures answered 503 or 500, by kind.");
 	for (size_t k = 0; k < sizeof store_kinds / sizeof *store_kinds; k++)
-		buf_printf(out, "fast_zero_storage_errors_total{kind=\"%s\"} %" PRIu64 "\n", store_kinds[k].kind,
-			   sb_load(&sb->store_errors[store_kinds[k].status]));
+		buf_printf(out, "fast_zero_storage_errors_total{kind=\"%s\"} %" PRIu64 "\n",
+			   store_kinds[k].kind, sb_load(&sb->store_errors[store_kinds[k].status]));
 	add_head(out, "fast_zero_start_time_seconds", "gauge", "When the pool started, Unix time.");
 	buf_printf(out, "fast_zero_start_time_seconds %" PRId64 "\n", LOAD(sb->started_s));
 }
@@ -192,14 +193,16 @@ static const char *slot_route(const struct sb_slot *s, const char **method)
 static void status_text(struct buf *out, const struct scoreboard *sb, int64_t now_ms)
 {
 	time_t now = time(NULL), started = (time_t)LOAD(sb->started_s);
-	buf_printf(out, "pool:                 fast_zero (supervisor pid %d)\n", (int)LOAD(sb->supervisor_pid));
+	buf_printf(out, "pool:                 fast_zero (supervisor pid %d)\n",
+		   (int)LOAD(sb->supervisor_pid));
 	buf_printf(out, "start since:          %ld s\n", (long)(now - started));
 	for (int k = 0; k < SB_SOCKETS; k++) {
 		int64_t q = LOAD(sb->listen_queue[k]);
-		buf_printf(out, "%-4s accepted conn:    %" PRIu64 "\n", sb_socket_names[k], sb_load(&sb->accepted[k]));
+		buf_printf(out, "%-4s accepted conn:    %" PRIu64 "\n", sb_socket_names[k],
+			   sb_load(&sb->accepted[k]));
 		if (q >= 0)
-			buf_printf(out, "%-4s listen queue:     %" PRId64 " (backlog %" PRId64 ")\n", sb_socket_names[k],
-				   q, LOAD(sb->listen_backlog[k]));
+			buf_printf(out, "%-4s listen queue:     %" PRId64 " (backlog %" PRId64 ")\n",
+				   sb_socket_names[k], q, LOAD(sb->listen_backlog[k]));
 	}
 	for (int k = 0; k < SB_CAUSES; k++)
 		buf_printf(out, "restarts %-13s %" PRIu64 "\n", sb_cause_names[k], sb_load(&sb->restarts[k]));
@@ -215,17 +218,18 @@ static void status_text(struct buf *out, const struct scoreboard *sb, int64_t no
 		char route[64];
 		snprintf(route, sizeof route, "%s%s%s", method, *method ? " " : "", pattern);
 		buf_printf(out, "%-8d %-6s %-9s %8" PRIu64 " %9ld %10" PRId64 "  %-28s %s\n", (int)s.pid,
-			   sb_socket_names[s.socket], sb_state_names[s.state], s.served, (long)(now - s.started_s),
-			   s.request_ms ? now_ms - s.request_ms : (int64_t)0, route,
-			   s.state != SB_IDLE && s.request_id[0] ? s.request_id : "-");
+			   sb_socket_names[s.socket], sb_state_names[s.state], s.served,
+			   (long)(now - s.started_s), s.request_ms ? now_ms - s.request_ms : (int64_t)0,
+			   route, s.state != SB_IDLE && s.request_id[0] ? s.request_id : "-");
 	}
 }
 
 static void json_slot(struct buf *out, const struct sb_slot *s, int64_t now_ms, time_t now)
 {
 	const char *method, *pattern = slot_route(s, &method);
-	buf_printf(out, "{\"pid\":%d,\"socket\":\"%s\",\"state\":\"%s\",\"served\":%" PRIu64
-			",\"start_since\":%ld,\"request_ms\":%" PRId64 ",\"method\":",
+	buf_printf(out,
+		   "{\"pid\":%d,\"socket\":\"%s\",\"state\":\"%s\",\"served\":%" PRIu64
+		   ",\"start_since\":%ld,\"request_ms\":%" PRId64 ",\"method\":",
 		   (int)s->pid, sb_socket_names[s->socket], sb_state_names[s->state], s->served,
 		   (long)(now - s->started_s), s->request_ms ? now_ms - s->request_ms : (int64_t)0);
 	if (*method)
@@ -255,13 +259,15 @@ static void status_json(struct buf *out, const struct scoreboard *sb, int64_t no
 		buf_printf(out, "%s\"%s\":{\"accepted\":%" PRIu64 ",\"listen_queue\":", k ? "," : "",
 			   sb_socket_names[k], sb_load(&sb->accepted[k]));
 		if (q >= 0)
-			buf_printf(out, "%" PRId64 ",\"backlog\":%" PRId64 "}", q, LOAD(sb->listen_backlog[k]));
+			buf_printf(out, "%" PRId64 ",\"backlog\":%" PRId64 "}", q,
+				   LOAD(sb->listen_backlog[k]));
 		else
 			buf_adds(out, "null,\"backlog\":null}");
 	}
 	buf_adds(out, "},\"restarts\":{");
 	for (int k = 0; k < SB_CAUSES; k++)
-		buf_printf(out, "%s\"%s\":%" PRIu64, k ? "," : "", sb_cause_names[k], sb_load(&sb->restarts[k]));
+		buf_printf(out, "%s\"%s\":%" PRIu64, k ? "," : "", sb_cause_names[k],
+			   sb_load(&sb->restarts[k]));
 	buf_adds(out, "},\"workers\":[");
 	struct sb_slot s;
 	int used = LOAD(sb->slots_used), n = 0;

@@ -26,8 +26,8 @@ static int board_fd = -1;
 static int64_t hash_started_us, hash_us; /* the request in hand's hashing */
 
 #define STORE(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
-#define LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
-#define ADD(field, v) __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
+#define LOAD(field)     __atomic_load_n(&(field), __ATOMIC_RELAXED)
+#define ADD(field, v)   __atomic_fetch_add(&(field), (v), __ATOMIC_RELAXED)
 
 int scoreboard_create(void)
 {
@@ -171,7 +171,7 @@ void scoreboard_handling(const char *request_id)
 		return;
 	/* Byte by byte: a reader may see it half written, never overrun. */
 	size_t i = 0;
-	for (; request_id[i] && i < SB_REQUEST_ID - 1; i++)
+	for (; i < SB_REQUEST_ID - 1 && request_id[i]; i++)
 		STORE(mine->request_id[i], request_id[i]);
 	STORE(mine->request_id[i], '\0');
 	STORE(mine->state, SB_HANDLING);

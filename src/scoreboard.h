@@ -23,13 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SB_SLOTS 2048
-#define SB_ROUTES 32 /* route table indexes; the last one counts unrouted requests */
-#define SB_UNROUTED (SB_ROUTES - 1)
-#define SB_STATUSES 16
-#define SB_BUCKETS 12 /* the duration histogram's upper bounds, +Inf last */
+#define SB_SLOTS       2048
+#define SB_ROUTES      32 /* route table indexes; the last one counts unrouted requests */
+#define SB_UNROUTED    (SB_ROUTES - 1)
+#define SB_STATUSES    16
+#define SB_BUCKETS     12 /* the duration histogram's upper bounds, +Inf last */
 #define SB_STORE_KINDS 16
-#define SB_REQUEST_ID 48
+#define SB_REQUEST_ID  48
 
 enum sb_socket { SB_MAIN, SB_HASH, SB_LIST, SB_SOCKETS };
 enum sb_state { SB_IDLE, SB_READING, SB_HANDLING, SB_HASHING, SB_STATES };
@@ -49,11 +49,11 @@ struct sb_slot {
 	int32_t pid; /* 0: free */
 	int32_t socket;
 	int32_t state;
-	int32_t route;             /* of the request in hand, -1 before routing */
-	int32_t recycling;         /* served its MAX_REQUESTS: leaving on its own */
-	int64_t started_s;         /* the worker's start, Unix seconds */
-	int64_t request_ms;        /* the request in hand's start, clock_ms(); 0 idle */
-	uint64_t served;           /* requests answered */
+	int32_t route;                  /* of the request in hand, -1 before routing */
+	int32_t recycling;              /* served its MAX_REQUESTS: leaving on its own */
+	int64_t started_s;              /* the worker's start, Unix seconds */
+	int64_t request_ms;             /* the request in hand's start, clock_ms(); 0 idle */
+	uint64_t served;                /* requests answered */
 	char request_id[SB_REQUEST_ID]; /* of the request in hand, or the last one */
 };
 

@@ -23,10 +23,9 @@ enum {
 	K_COUNT
 };
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL",    "SECRET_KEY",   "ALGORITHM",
-	"ACCESS_TOKEN_EXPIRE_MINUTES", "WORKERS", "REQUEST_TIMEOUT",
-	"MAX_REQUESTS",    "REQUEST_KILL_TIMEOUT", "SLOW_REQUEST_MS",
-	"AUDIT_LOG",
+	"DATABASE_URL",    "SECRET_KEY",      "ALGORITHM",    "ACCESS_TOKEN_EXPIRE_MINUTES",
+	"WORKERS",         "REQUEST_TIMEOUT", "MAX_REQUESTS", "REQUEST_KILL_TIMEOUT",
+	"SLOW_REQUEST_MS", "AUDIT_LOG",
 };
 
 struct raw_settings {
@@ -174,15 +173,16 @@ static int check_algorithm(const char *a)
 static int kill_timeout(const struct raw_settings *raw, struct settings *s)
 {
 	if (raw->found[K_REQUEST_KILL_TIMEOUT])
-		return parse_seconds_ms(raw->value[K_REQUEST_KILL_TIMEOUT], 3600, &s->request_kill_timeout_ms);
+		return parse_seconds_ms(raw->value[K_REQUEST_KILL_TIMEOUT], 3600,
+					&s->request_kill_timeout_ms);
 	s->request_kill_timeout_ms = s->request_timeout_ms ? 2 * s->request_timeout_ms : 30000;
 	return 0;
 }
 
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
-	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0", "5",
-						      "0",                     NULL, "0"};
+	static const char *const defaults[K_COUNT] = {
+		"sqlite:///database.db", NULL, "HS256", "30", "0", "5", "0", NULL, "0"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -214,7 +214,8 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 		fail(err, errsz, "REQUEST_KILL_TIMEOUT",
 		     "must be a number of seconds from 0 (never) to 3600, such as 10 or 0.5");
 	else if (parse_long(raw->value[K_SLOW_REQUEST_MS], 0, 3600000, &s->slow_request_ms))
-		fail(err, errsz, "SLOW_REQUEST_MS", "must be a whole number of milliseconds, 0 for no slow log");
+		fail(err, errsz, "SLOW_REQUEST_MS",
+		     "must be a whole number of milliseconds, 0 for no slow log");
 	else
 		rc = 0;
 	if (rc == 0) {

@@ -17,17 +17,17 @@ enum { SETTINGS_TEXT_MAX = 4096 };
 struct settings {
 	char database_path[SETTINGS_TEXT_MAX]; /* a file path, from DATABASE_URL */
 	char secret_key[SETTINGS_TEXT_MAX];
-	char algorithm[8];       /* HS256, HS384 or HS512 */
-	long expire_minutes;     /* ACCESS_TOKEN_EXPIRE_MINUTES */
-	long workers;            /* WORKERS; 0 = twice the core count */
-	long request_timeout_ms; /* REQUEST_TIMEOUT (seconds): a request's statements are
+	char algorithm[8];                 /* HS256, HS384 or HS512 */
+	long expire_minutes;               /* ACCESS_TOKEN_EXPIRE_MINUTES */
+	long workers;                      /* WORKERS; 0 = twice the core count */
+	long request_timeout_ms;           /* REQUEST_TIMEOUT (seconds): a request's statements are
 				  * interrupted past it (503); 0 = no limit */
-	long max_requests;       /* MAX_REQUESTS: a worker is replaced after serving this
+	long max_requests;                 /* MAX_REQUESTS: a worker is replaced after serving this
 				  * many; 0 = never */
-	long request_kill_timeout_ms; /* REQUEST_KILL_TIMEOUT (seconds): a worker still on one
+	long request_kill_timeout_ms;      /* REQUEST_KILL_TIMEOUT (seconds): a worker still on one
 				       * request past it is killed and replaced; 0 = never;
 				       * default twice REQUEST_TIMEOUT, or 30 s */
-	long slow_request_ms;         /* SLOW_REQUEST_MS: slower requests are logged; 0 = none */
+	long slow_request_ms;              /* SLOW_REQUEST_MS: slower requests are logged; 0 = none */
 	char audit_log[SETTINGS_TEXT_MAX]; /* AUDIT_LOG: the audit lines' file; "" = stderr */
 };
 

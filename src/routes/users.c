@@ -98,8 +98,7 @@ static void create_user(struct ctx *c, struct user_request *r)
 	if (status == STORE_OK) {
 		audit_user_created(c, id);
 		reply_user(c, 201, id, r);
-	}
-	else if (status == STORE_USERNAME_TAKEN)
+	} else if (status == STORE_USERNAME_TAKEN)
 		http_error(c->res, 409, "Username already exists");
 	else if (status == STORE_EMAIL_TAKEN)
 		http_error(c->res, 409, "Email already exists");
@@ -238,8 +237,7 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 	if (status == STORE_OK) {
 		audit_user_updated(c, my_id, changed);
 		reply_user(c, 200, my_id, r);
-	}
-	else if (status == STORE_USERNAME_TAKEN || status == STORE_EMAIL_TAKEN)
+	} else if (status == STORE_USERNAME_TAKEN || status == STORE_EMAIL_TAKEN)
 		http_error(c->res, 409, "Username or Email already exists");
 	else if (status == STORE_NOT_FOUND) /* deleted since the token was checked */
 		http_error(c->res, 401, "Could not validate credentials");
