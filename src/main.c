@@ -8,11 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
-#include "db.h"
+#include "migrations.h"
 #include "pool.h"
 #include "settings.h"
+#include "store.h"
 
 #ifndef FZ_VERSION
 #define FZ_VERSION "0.1.0"
@@ -144,35 +143,29 @@ static int load_settings(const struct options *o, struct settings *s, int flags)
 static int migrate(const struct options *o)
 {
 	struct settings s;
-	char err[512];
+	char err[512], what[512];
 	int applied = 0;
 	if (load_settings(o, &s, SETTINGS_SECRET_OPTIONAL))
 		return 1;
-	sqlite3 *db = db_open(s.database_path, err, sizeof err);
-	int rc = db ? db_migrate(db, o->migrations, &applied, err, sizeof err) : -1;
-	sqlite3_close(db);
-	if (rc) {
+	if (store_migrate(s.database_url, o->migrations, &applied, err, sizeof err)) {
 		fprintf(stderr, "fast_zero: migrate: %s\n", err);
 		return 1;
 	}
-	printf("fast_zero: %s: %d migration%s applied\n", s.database_path, applied, applied == 1 ? "" : "s");
+	printf("fast_zero: %s: %d migration%s applied\n", store_describe(s.database_url, what, sizeof what),
+	       applied, applied == 1 ? "" : "s");
 	return 0;
 }
 
 /* Refuses to serve a database that misses migrations. */
 static int check_database(const struct options *o, const struct settings *s)
 {
-	char err[512];
-	sqlite3 *db = db_open(s->database_path, err, sizeof err);
-	if (!db) /* a read-only disk still serves reads */
-		db = db_open_read_only(s->database_path, err, sizeof err);
-	int pending = db ? db_pending(db, o->migrations, err, sizeof err) : -1;
-	sqlite3_close(db);
+	char err[512], what[512];
+	int pending = store_pending(s->database_url, o->migrations, err, sizeof err);
 	if (pending < 0)
 		fprintf(stderr, "fast_zero: database: %s\n", err);
 	else if (pending > 0)
 		fprintf(stderr, "fast_zero: database %s has %d pending migration%s: run fast_zero migrate\n",
-			s->database_path, pending, pending == 1 ? "" : "s");
+			store_describe(s->database_url, what, sizeof what), pending, pending == 1 ? "" : "s");
 	return pending == 0 ? 0 : -1;
 }
 
@@ -209,7 +202,7 @@ int main(int argc, char **argv)
 		return parsed > 0 ? help(command) : 2;
 	static char default_migrations[4096];
 	if (!o.migrations)
-		o.migrations = db_default_migrations_dir(default_migrations, sizeof default_migrations);
+		o.migrations = migrations_default_dir(default_migrations, sizeof default_migrations);
 	if (strcmp(command, "serve") == 0)
 		return serve(&o);
 	if (strcmp(command, "migrate") == 0)

@@ -1,4 +1,4 @@
-/* store_sqlite.c -- store.h on SQLite.
+/* store_sqlite.c -- store.h on SQLite (the sqlite:/// URLs; db.c opens and migrates).
  *
  * Every statement is prepared once when the store opens and reset after each
  * use, and every value is bound, never spliced into SQL. Writes are single
@@ -18,7 +18,8 @@
 
 #include "buf.h"
 #include "db.h"
-#include "store.h"
+#include "settings.h"
+#include "store_backend.h"
 
 enum stmt_id {
 	ST_PING,
@@ -52,7 +53,8 @@ struct connection {
 	bool read_only; /* opened on a read-only disk */
 };
 
-struct store {
+struct sqlite_store {
+	struct store base;
 	struct connection conn;
 	char *path;         /* to reconnect when a read-only disk is writable again */
 	struct buf strings; /* the current struct user's text */
@@ -92,26 +94,29 @@ static int connect_to(struct connection *c, const char *path, char *err, size_t 
 	return 0;
 }
 
-struct store *store_open(const char *path, char *err, size_t errsz)
+static void sq_close(struct store *base);
+
+static struct store *sq_open(const char *url, char *err, size_t errsz)
 {
-	struct store *s = calloc(1, sizeof *s);
-	if (!s || !(s->path = strdup(path))) {
-		snprintf(err, errsz, "out of memory");
+	char path[SETTINGS_TEXT_MAX];
+	struct sqlite_store *s = calloc(1, sizeof *s);
+	if (!s || settings_database_path(url, path, sizeof path) || !(s->path = strdup(path))) {
+		snprintf(err, errsz, s ? "not a SQLite URL" : "out of memory");
 		free(s);
 		return NULL;
 	}
+	s->base.ops = &store_sqlite_ops;
 	buf_init(&s->strings);
 	if (connect_to(&s->conn, path, err, errsz)) {
-		store_close(s);
+		sq_close(&s->base);
 		return NULL;
 	}
-	return s;
+	return &s->base;
 }
 
-void store_close(struct store *s)
+static void sq_close(struct store *base)
 {
-	if (!s)
-		return;
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	disconnect(&s->conn);
 	buf_free(&s->strings);
 	free(s->path);
@@ -120,7 +125,7 @@ void store_close(struct store *s)
 
 /* Before a write: a connection made on a read-only disk is replaced by a
  * writable one once the disk is writable again. */
-static enum store_status writable(struct store *s)
+static enum store_status writable(struct sqlite_store *s)
 {
 	struct connection fresh;
 	char err[256];
@@ -137,13 +142,14 @@ static enum store_status writable(struct store *s)
 	return STORE_UNAVAILABLE;
 }
 
-const char *store_last_error(const struct store *s)
+static const char *sq_last_error(const struct store *base)
 {
+	const struct sqlite_store *s = (const struct sqlite_store *)base;
 	return s->error;
 }
 
 /* Maps a SQLite result code to a store status, noting the cause. */
-static enum store_status status_of(struct store *s, int rc)
+static enum store_status status_of(struct sqlite_store *s, int rc)
 {
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return STORE_OK;
@@ -159,7 +165,7 @@ static enum store_status status_of(struct store *s, int rc)
 	}
 }
 
-static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = s->conn.stmt[id];
 	sqlite3_reset(st);
@@ -169,7 +175,7 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 
 /* Copies the current row's user into out; its text lives in s->strings.
  * Columns 1.. are username, email and, with_hash, the password hash. */
-static bool read_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
+static bool read_user(struct sqlite_store *s, sqlite3_stmt *st, struct user *out, int with_hash)
 {
 	size_t at[3], len[3];
 	int cols = with_hash ? 3 : 2;
@@ -193,7 +199,7 @@ static bool read_user(struct store *s, sqlite3_stmt *st, struct user *out, int w
 	return true;
 }
 
-static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
+static enum store_status fetch_user(struct sqlite_store *s, sqlite3_stmt *st, struct user *out, int with_hash)
 {
 	int rc = sqlite3_step(st);
 	enum store_status status = STORE_NOT_FOUND;
@@ -206,31 +212,35 @@ static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct us
 	return status;
 }
 
-enum store_status store_ping(struct store *s)
+static enum store_status sq_ping(struct store *base)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = stmt(s, ST_PING);
 	enum store_status status = status_of(s, sqlite3_step(st));
 	sqlite3_reset(st);
 	return status;
 }
 
-enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out)
+static enum store_status sq_user_by_id(struct store *base, int64_t id, struct user *out)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = stmt(s, ST_BY_ID);
 	sqlite3_bind_int64(st, 1, id);
 	return fetch_user(s, st, out, 0);
 }
 
-enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out)
+static enum store_status sq_user_by_email(struct store *base, const char *email, size_t len, struct user *out)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = stmt(s, ST_BY_EMAIL);
 	sqlite3_bind_text(st, 1, email, (int)len, SQLITE_STATIC);
 	return fetch_user(s, st, out, 1);
 }
 
-enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
+static enum store_status sq_user_list(struct store *base, int64_t offset, int64_t limit, store_user_fn *each,
 				  void *arg)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	sqlite3_stmt *st = stmt(s, ST_LIST);
 	struct user u;
 	int rc;
@@ -251,7 +261,7 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 }
 
 /* Whether another user than id already holds value in the statement's column. */
-static int value_used(struct store *s, enum stmt_id which, const char *v, size_t n, int64_t id)
+static int value_used(struct sqlite_store *s, enum stmt_id which, const char *v, size_t n, int64_t id)
 {
 	sqlite3_stmt *st = stmt(s, which);
 	sqlite3_bind_text(st, 1, v, (int)n, SQLITE_STATIC);
@@ -261,8 +271,9 @@ static int value_used(struct store *s, enum stmt_id which, const char *v, size_t
 	return used;
 }
 
-enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
+static enum store_status sq_user_clash(struct store *base, const struct user_fields *in, int64_t id)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (value_used(s, ST_USERNAME_USED, in->username, in->username_len, id))
 		return STORE_USERNAME_TAKEN;
 	if (value_used(s, ST_EMAIL_USED, in->email, in->email_len, id))
@@ -271,9 +282,9 @@ enum store_status store_user_clash(struct store *s, const struct user_fields *in
 }
 
 /* After a UNIQUE failure: which field clashed, username first. */
-static enum store_status which_taken(struct store *s, const struct user_fields *in, int64_t id)
+static enum store_status which_taken(struct sqlite_store *s, const struct user_fields *in, int64_t id)
 {
-	enum store_status clash = store_user_clash(s, in, id);
+	enum store_status clash = sq_user_clash(&s->base, in, id);
 	return clash == STORE_OK ? STORE_EMAIL_TAKEN : clash;
 }
 
@@ -284,7 +295,7 @@ static void bind_fields(sqlite3_stmt *st, const struct user_fields *in)
 	sqlite3_bind_text(st, 3, in->password_hash, -1, SQLITE_STATIC);
 }
 
-static enum store_status write_user(struct store *s, sqlite3_stmt *st, const struct user_fields *in,
+static enum store_status write_user(struct sqlite_store *s, sqlite3_stmt *st, const struct user_fields *in,
 				    int64_t id)
 {
 	int rc = sqlite3_step(st);
@@ -294,8 +305,9 @@ static enum store_status write_user(struct store *s, sqlite3_stmt *st, const str
 	return status_of(s, rc);
 }
 
-enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
+static enum store_status sq_user_create(struct store *base, const struct user_fields *in, int64_t *id)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
 	if (ready != STORE_OK)
 		return ready;
@@ -307,8 +319,9 @@ enum store_status store_user_create(struct store *s, const struct user_fields *i
 	return status;
 }
 
-enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in)
+static enum store_status sq_user_update(struct store *base, int64_t id, const struct user_fields *in)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
 	if (ready != STORE_OK)
 		return ready;
@@ -321,8 +334,9 @@ enum store_status store_user_update(struct store *s, int64_t id, const struct us
 	return status;
 }
 
-enum store_status store_user_delete(struct store *s, int64_t id)
+static enum store_status sq_user_delete(struct store *base, int64_t id)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
 	if (ready != STORE_OK)
 		return ready;
@@ -334,3 +348,55 @@ enum store_status store_user_delete(struct store *s, int64_t id)
 		return STORE_NOT_FOUND;
 	return status_of(s, rc);
 }
+
+static void sq_describe(const char *url, char *out, size_t outsz)
+{
+	if (settings_database_path(url, out, outsz))
+		snprintf(out, outsz, "(not a SQLite URL)");
+}
+
+static int sq_migrate(const char *url, const char *dir, int *applied, char *err, size_t errsz)
+{
+	char path[SETTINGS_TEXT_MAX];
+	if (settings_database_path(url, path, sizeof path)) {
+		snprintf(err, errsz, "not a SQLite URL");
+		return -1;
+	}
+	sqlite3 *db = db_open(path, err, errsz);
+	int rc = db ? db_migrate(db, dir, applied, err, errsz) : -1;
+	sqlite3_close(db);
+	return rc;
+}
+
+static int sq_pending(const char *url, const char *dir, char *err, size_t errsz)
+{
+	char path[SETTINGS_TEXT_MAX];
+	if (settings_database_path(url, path, sizeof path)) {
+		snprintf(err, errsz, "not a SQLite URL");
+		return -1;
+	}
+	sqlite3 *db = db_open(path, err, errsz);
+	if (!db) /* a read-only disk still serves reads */
+		db = db_open_read_only(path, err, errsz);
+	int pending = db ? db_pending(db, dir, err, errsz) : -1;
+	sqlite3_close(db);
+	return pending;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.describe = sq_describe,
+	.open = sq_open,
+	.close = sq_close,
+	.last_error = sq_last_error,
+	.ping = sq_ping,
+	.user_by_id = sq_user_by_id,
+	.user_by_email = sq_user_by_email,
+	.user_list = sq_user_list,
+	.user_clash = sq_user_clash,
+	.user_create = sq_user_create,
+	.user_update = sq_user_update,
+	.user_delete = sq_user_delete,
+	.migrate = sq_migrate,
+	.pending = sq_pending,
+};

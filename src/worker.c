@@ -187,7 +187,7 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 	buf_init(&w.head);
 	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
 	if (sfd < 0 || fcgi_request_init(&w.fr) ||
-	    !(w.app.store = store_open(settings->database_path, err, sizeof err))) {
+	    !(w.app.store = store_open(settings->database_url, err, sizeof err))) {
 		log_error("worker cannot start: %s", sfd < 0 ? strerror(errno) : err);
 		worker_free(&w);
 		return 1;

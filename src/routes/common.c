@@ -44,6 +44,11 @@ bool current_user_or_reply(struct ctx *c, struct user *me)
 
 void reply_store_failure(struct ctx *c, enum store_status status)
 {
+	if (status == STORE_UNSTORABLE) {
+		log_info("request %s: %s", c->req->request_id, store_last_error(c->app->store));
+		http_error(c->res, 422, "The database cannot store this value");
+		return;
+	}
 	if (status == STORE_BUSY || status == STORE_UNAVAILABLE) {
 		log_error("request %s: storage %s: %s", c->req->request_id,
 			  status == STORE_BUSY ? "busy" : "unavailable", store_last_error(c->app->store));

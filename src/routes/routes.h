@@ -19,7 +19,8 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
 bool current_user_or_reply(struct ctx *c, struct user *me);
 
 /* Answers a storage failure, its cause logged: 503 with Retry-After when
- * busy or unavailable (a full or read-only disk), 500 otherwise. */
+ * busy or unavailable (a full or read-only disk, a server gone), 422 for a
+ * value the database cannot hold, 500 otherwise. */
 void reply_store_failure(struct ctx *c, enum store_status status);
 
 /* Appends {"id":..,"username":..,"email":..}. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# backends: sqlite
 # test_install.sh -- make install / uninstall into a DESTDIR, and that the
 # installed tree works on its own: binary, migrations, man page, nginx
 # snippets, sandboxed systemd units.

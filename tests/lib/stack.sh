@@ -5,12 +5,41 @@
 #   stack_start [VAR=value ...]   settings for this stack (SECRET_KEY has a default)
 #   stack_stop                    SIGTERM both halves, wait, remove the folder
 #   http METHOD PATH [curl args]  sets STATUS, BODY and HEADERS (a file)
+#   sql QUERY                     runs QUERY on the stack's database, rows as a|b lines
 #
+# FZ_BACKEND=postgresql puts the stack on PostgreSQL: a fresh database in the
+# cluster tests/run started (PG_HOST), or in a cluster of the suite's own
+# when it runs alone. STACK_URL is the stack's DATABASE_URL either way.
 # FZ_WRAP, when set, prefixes the pool's command (make valgrind sets it).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FZ_BIN=${FZ_BIN:-$ROOT/fast_zero}
 case $FZ_BIN in /*) ;; *) FZ_BIN=$ROOT/$FZ_BIN ;; esac
+FZ_BACKEND=${FZ_BACKEND:-sqlite}
+. "$ROOT/tests/lib/pg.sh"
+[ "$FZ_BACKEND" = postgresql ] && SUITE_NAME="${SUITE_NAME:-api} (postgresql)"
+
+# The stack's database: a file under STACK_DIR, or a fresh PostgreSQL database.
+stack_database() {
+	DB=$STACK_DIR/test.db
+	STACK_URL=sqlite:///$DB
+	[ "$FZ_BACKEND" = postgresql ] || return 0
+	if [ -z "${PG_HOST:-}" ]; then
+		STACK_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_pg.XXXXXX")
+		pg_start "$STACK_PG_DIR" "fsync = off" || return 1
+	fi
+	PG_DB=fz_$(basename "$STACK_DIR" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')
+	pg_createdb "$PG_DB" || return 1
+	STACK_URL=$(pg_url "$PG_DB")
+}
+
+sql() {
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		pg_sql "$PG_DB" "$1"
+	else
+		sqlite3 "$DB" "$1"
+	fi
+}
 
 free_port() {
 	local p
@@ -53,12 +82,12 @@ stack_nginx() {
 
 stack_start() {
 	STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_test.XXXXXX")
-	DB=$STACK_DIR/test.db
 	SOCKET=$STACK_DIR/fz.sock
 	HASH_SOCKET=$STACK_DIR/fz-hash.sock
+	stack_database || return 1
 	(
 		cd "$STACK_DIR" || exit 1
-		env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
+		env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 "$@" \
 			"$FZ_BIN" migrate --migrations "$ROOT/migrations" >>"$STACK_DIR/log" 2>&1
 	) || { cat "$STACK_DIR/log" >&2; return 1; }
 	stack_serve "$@"
@@ -70,7 +99,7 @@ stack_start() {
 stack_serve() {
 	(
 		cd "$STACK_DIR" || exit 1
-		exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
+		exec env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 "$@" \
 			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --hash-listen "unix:$HASH_SOCKET" \
 			--migrations "$ROOT/migrations"
 	) >>"$STACK_DIR/log" 2>&1 &
@@ -87,6 +116,11 @@ stack_stop() {
 		echo "not ok - ${SUITE_NAME:-api}: the stack's processes ran clean under the sanitizers"
 	fi
 	rm -rf "$STACK_DIR"
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		pg_dropdb "$PG_DB"
+		if [ -n "${STACK_PG_DIR:-}" ]; then pg_stop; fi
+	fi
+	return 0
 }
 
 # How many workers a stack runs: WORKERS=4 on the main socket, one per core
