@@ -22,6 +22,7 @@ struct options {
 	const char *hash_listen;
 	const char *env_path;
 	const char *migrations;
+	const char *allow;
 	long workers;
 };
 
@@ -29,7 +30,7 @@ static const char usage_text[] =
 	"usage: fast_zero [--help] COMMAND [OPTIONS]\n"
 	"\n"
 	"The users-and-auth API of the course \"FastAPI do Zero\", as a FastCGI\n"
-	"application to run behind nginx, on SQLite.\n"
+	"application to run behind nginx, on SQLite or PostgreSQL.\n"
 	"\n"
 	"commands:\n"
 	"  serve      run the worker pool, accepting FastCGI connections\n"
@@ -38,14 +39,17 @@ static const char usage_text[] =
 	"  help [COMMAND]  explain a command\n"
 	"\n"
 	"settings (environment first, then ./.env):\n"
-	"  DATABASE_URL                 sqlite:///database.db (sqlite+aiosqlite:/// accepted)\n"
+	"  DATABASE_URL                 sqlite:///database.db (sqlite+aiosqlite:/// accepted),\n"
+	"                               or postgresql://user:password@host:5432/db (postgres://,\n"
+	"                               postgresql+psycopg:// accepted; libpq's parameters too)\n"
 	"  SECRET_KEY                   token signing key; required by serve\n"
 	"  ALGORITHM                    HS256 (default), HS384 or HS512\n"
 	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
 	"  WORKERS                      worker processes, default twice the core count\n";
 
 static const char serve_text[] =
-	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--workers N] [--env FILE]\n"
+	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--allow ADDRS] [--workers N]\n"
+	"                      [--env FILE]\n"
 	"\n"
 	"Runs a supervisor and N worker processes answering FastCGI on ADDR.\n"
 	"  --listen ADDR       unix:/path/to.sock, /path/to.sock or host:port\n"
@@ -55,6 +59,9 @@ static const char serve_text[] =
 	"                      routes that hash passwords (nginx/upstream.conf sends\n"
 	"                      them there), so a burst of logins never takes the\n"
 	"                      workers the other routes need\n"
+	"  --allow ADDRS       on TCP, the peers served: addresses or CIDR blocks,\n"
+	"                      comma-separated (default 127.0.0.0/8,::1); FastCGI has\n"
+	"                      no authentication, so any other peer is refused and logged\n"
 	"  --workers N         worker processes on ADDR (default WORKERS, else twice\n"
 	"                      the cores)\n"
 	"  --env FILE          the .env file to read (default .env)\n"
@@ -68,8 +75,10 @@ static const char migrate_text[] =
 	"usage: fast_zero migrate [--migrations DIR] [--env FILE]\n"
 	"\n"
 	"Applies the migrations DIR/NNNN_name.sql not yet recorded in the database\n"
-	"named by DATABASE_URL, in order, each in its own transaction. Running it\n"
-	"again changes nothing. A database made by the course's Alembic migration\n"
+	"named by DATABASE_URL, in order, each in its own transaction; where a\n"
+	"dialect's SQL differs, DIR/sqlite/ or DIR/postgresql/ holds its version.\n"
+	"Running it again changes nothing; several hosts running it at once apply\n"
+	"each migration once. A database made by the course's Alembic migration\n"
 	"is recognised as already holding the users table.\n"
 	"  --migrations DIR  default: migrations/ beside the binary, else the installed ones\n";
 
@@ -102,6 +111,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"workers", required_argument, NULL, 'w'},
 		{"env", required_argument, NULL, 'e'},
 		{"migrations", required_argument, NULL, 'm'},
+		{"allow", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -113,6 +123,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'H': o->hash_listen = optarg; break;
 		case 'e': o->env_path = optarg; break;
 		case 'm': o->migrations = optarg; break;
+		case 'a': o->allow = optarg; break;
 		case 'w':
 			o->workers = strtol(optarg, &end, 10);
 			if (*end || o->workers < 1 || o->workers > 1024) {
@@ -177,7 +188,8 @@ static int serve(const struct options *o)
 	struct pool_options po = {.listen = o->listen,
 				  .hash_listen = o->hash_listen,
 				  .workers = o->workers,
-				  .env_path = o->env_path};
+				  .env_path = o->env_path,
+				  .allow = o->allow};
 	return pool_run(&po, &s);
 }
 

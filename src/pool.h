@@ -23,6 +23,7 @@ struct pool_options {
 	const char *hash_listen; /* the password-hashing routes' socket, or NULL */
 	long workers;            /* 0: twice the core count */
 	const char *env_path;    /* the .env re-read on SIGHUP */
+	const char *allow;       /* --allow: the TCP peers served (see allow.h); NULL: loopback */
 };
 
 /* Serves until SIGTERM/SIGINT; returns the process exit status. settings is

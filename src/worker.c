@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "app.h"
 #include "fcgi.h"
 #include "http.h"
@@ -34,6 +35,7 @@ struct worker {
 	struct buf head;
 	int kept[KEPT_MAX];
 	int nkept;
+	const struct allow_list *allow;
 };
 
 static int signal_fd(void)
@@ -105,11 +107,17 @@ static void keep_or_close(struct worker *w, int fd, bool keep)
 /* Accepts and serves one connection; false when none was waiting. */
 static bool accept_one(struct worker *w, int listen_fd)
 {
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct sockaddr_storage peer = {0};
+	socklen_t peer_len = sizeof peer;
+	int fd = accept4(listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			log_error("accept: %s", strerror(errno));
 		return false;
+	}
+	if (!allow_peer(w->allow, (struct sockaddr *)&peer)) {
+		close(fd);
+		return true;
 	}
 	set_timeouts(fd);
 	keep_or_close(w, fd, serve_one(w, fd));
@@ -176,9 +184,9 @@ static void worker_free(struct worker *w)
 	buf_free(&w->head);
 }
 
-int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
+int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings, const struct allow_list *allow)
 {
-	struct worker w = {.app.settings = settings};
+	struct worker w = {.app.settings = settings, .allow = allow};
 	char err[512] = "out of memory";
 	int sfd = signal_fd();
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a supervisor killed outright */

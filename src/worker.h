@@ -8,10 +8,12 @@
 #ifndef FZ_WORKER_H
 #define FZ_WORKER_H
 
+struct allow_list;
 struct settings;
 
 /* Runs a worker on listen_fd until told to stop; returns the exit status.
- * hash_gate_fd is the supervisor's password-hashing gate (see security.h). */
-int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings);
+ * hash_gate_fd is the supervisor's password-hashing gate (see security.h);
+ * a TCP peer not in allow is closed unserved (see allow.h). */
+int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings, const struct allow_list *allow);
 
 #endif

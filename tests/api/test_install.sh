@@ -16,6 +16,7 @@ oneTimeTearDown() { rm -rf "$DEST" "$DEST.log"; }
 test_install_lays_out_the_tree() {
 	local f
 	for f in usr/sbin/fast_zero usr/share/fast_zero/migrations/0001_create_users.sql \
+		usr/share/fast_zero/migrations/postgresql/0001_create_users.sql \
 		usr/share/fast_zero/nginx/fast_zero.conf usr/share/fast_zero/nginx/upstream.conf \
 		usr/share/man/man8/fast_zero.8 usr/lib/systemd/system/fast_zero.service \
 		usr/lib/systemd/system/fast_zero.socket; do

@@ -48,6 +48,10 @@ pg_start() {
 		PG_OWNER=nobody
 		getent passwd postgres >/dev/null && PG_OWNER=postgres
 		chown "$PG_OWNER" "$dir"
+		if ! runuser -u "$PG_OWNER" -- test -x "$dir"; then
+			echo "pg.sh: $PG_OWNER cannot reach $dir (a folder above it is closed to others)" >&2
+			return 1
+		fi
 	fi
 	export PG_BIN PG_DIR PG_DATA PG_HOST PG_USER PG_OWNER
 	pg_as_owner "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_USER" -A trust -E UTF8 --locale=C.UTF-8 \
