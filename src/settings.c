@@ -8,9 +8,10 @@
 #include <string.h>
 
 /* The keys we read, and where each one's raw text is kept while loading. */
-enum { K_DATABASE_URL, K_SECRET_KEY, K_ALGORITHM, K_EXPIRE, K_WORKERS, K_COUNT };
+enum { K_DATABASE_URL, K_SECRET_KEY, K_ALGORITHM, K_EXPIRE, K_WORKERS, K_REQUEST_TIMEOUT, K_COUNT };
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL", "SECRET_KEY", "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES", "WORKERS",
+	"DATABASE_URL", "SECRET_KEY",      "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES",
+	"WORKERS",      "REQUEST_TIMEOUT",
 };
 
 struct raw_settings {
@@ -133,6 +134,28 @@ static int parse_long(const char *text, long min, long max, long *out)
 	return 0;
 }
 
+/* Seconds with up to three decimals ("5", "0.25") as milliseconds. */
+static int parse_seconds_ms(const char *text, long max_s, long *out_ms)
+{
+	long whole = 0, frac = 0, scale = 100;
+	const char *p = text;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++)
+		if ((whole = whole * 10 + (*p - '0')) > max_s)
+			return -1;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p) && scale; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+		if (p[-1] == '.')
+			return -1;
+	}
+	if (*p != '\0' || (whole == max_s && frac))
+		return -1;
+	*out_ms = whole * 1000 + frac;
+	return 0;
+}
+
 static int fail(char *err, size_t errsz, const char *name, const char *why)
 {
 	snprintf(err, errsz, "setting %s %s", name, why);
@@ -146,7 +169,7 @@ static int check_algorithm(const char *a)
 
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
-	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0"};
+	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0", "5"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -170,6 +193,9 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 		     "must be a whole number of minutes, at least 1");
 	else if (parse_long(raw->value[K_WORKERS], 0, 1024, &s->workers))
 		fail(err, errsz, "WORKERS", "must be a whole number from 1 to 1024");
+	else if (parse_seconds_ms(raw->value[K_REQUEST_TIMEOUT], 3600, &s->request_timeout_ms))
+		fail(err, errsz, "REQUEST_TIMEOUT",
+		     "must be a number of seconds from 0 (no limit) to 3600, such as 5 or 0.5");
 	else
 		rc = 0;
 	if (rc == 0) {

@@ -1,7 +1,7 @@
 /* settings.h -- the service's settings, from the environment and then .env.
  *
  * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
- * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS and LOGIN_RATE_LIMIT. A value in the
+ * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS and REQUEST_TIMEOUT. A value in the
  * environment wins over the same key in .env. Every value is checked here, at
  * start (and on SIGHUP), so that a bad setting never surfaces on a request. */
 #ifndef FZ_SETTINGS_H
@@ -14,9 +14,11 @@ enum { SETTINGS_TEXT_MAX = 4096 };
 struct settings {
 	char database_url[SETTINGS_TEXT_MAX]; /* DATABASE_URL, of a kind settings_database_kind() knows */
 	char secret_key[SETTINGS_TEXT_MAX];
-	char algorithm[8];   /* HS256, HS384 or HS512 */
-	long expire_minutes; /* ACCESS_TOKEN_EXPIRE_MINUTES */
-	long workers;        /* WORKERS; 0 = twice the core count */
+	char algorithm[8];       /* HS256, HS384 or HS512 */
+	long expire_minutes;     /* ACCESS_TOKEN_EXPIRE_MINUTES */
+	long workers;            /* WORKERS; 0 = twice the core count */
+	long request_timeout_ms; /* REQUEST_TIMEOUT (seconds): a request's statements are
+				  * interrupted past it (503); 0 = no limit */
 };
 
 /* Loads the settings from the environment and from the file env_path (which

@@ -51,6 +51,11 @@ const char *store_last_error(const struct store *s)
 	return s->ops->last_error(s);
 }
 
+void store_set_deadline(struct store *s, int64_t deadline_ms)
+{
+	s->ops->set_deadline(s, deadline_ms);
+}
+
 enum store_status store_ping(struct store *s)
 {
 	return s->ops->ping(s);

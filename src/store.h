@@ -14,6 +14,7 @@
 #ifndef FZ_STORE_H
 #define FZ_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,7 @@ enum store_status {
 	STORE_USERNAME_TAKEN,
 	STORE_EMAIL_TAKEN,
 	STORE_BUSY,        /* locked, or slow, past the time limit: answer 503 */
+	STORE_TIMEOUT,     /* interrupted at the request's deadline: answer 503 */
 	STORE_UNAVAILABLE, /* disk full, read-only or failing; server gone: answer 503 */
 	STORE_UNSTORABLE,  /* a value the database cannot hold (PostgreSQL: U+0000, an index entry
 			    * beyond ~2.7 kB): answer 422 */
@@ -53,6 +55,10 @@ struct store *store_open(const char *url, char *err, size_t errsz);
 void store_close(struct store *s);
 /* The storage's own description of the last failure, for the log. */
 const char *store_last_error(const struct store *s);
+/* The moment (clock_ms()) at which the statement running is interrupted
+ * (STORE_TIMEOUT) and a wait for a lock given up (STORE_BUSY), for the
+ * request in hand; 0 for none (then a lock is waited for DB_BUSY_TIMEOUT_MS). */
+void store_set_deadline(struct store *s, int64_t deadline_ms);
 /* STORE_OK when the database answers a query. */
 enum store_status store_ping(struct store *s);
 
@@ -60,8 +66,11 @@ enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out
 /* The user with this email, password hash included (for login). */
 enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out);
 
-/* Calls each(user, arg) for the users ordered by id, from offset, at most limit. */
-typedef void store_user_fn(const struct user *u, void *arg);
+/* Calls each(user, arg) for the users ordered by id, from offset, at most
+ * limit, as the rows are read; each returns false to stop early (the answer
+ * cannot be delivered). The cost grows with limit, and with offset only
+ * through a small index. */
+typedef bool store_user_fn(const struct user *u, void *arg);
 enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
 				  void *arg);
 

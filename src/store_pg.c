@@ -8,10 +8,13 @@
  * names the constraint, which tells the username from the email.
  *
  * Nothing waits unbounded: the connection attempt has connect_timeout (5 s
- * unless the URL says), each statement a server-side statement_timeout, and
- * the worker itself stops waiting for an answer PG_ANSWER_WAIT_MS later (a cut
- * network never answers). When the server goes away (restart, failover, cut)
- * the request answers STORE_UNAVAILABLE (503), the connection is dropped, and
+ * unless the URL says), a statement the request's deadline (store.h), which
+ * the server enforces too (statement_timeout, set to the request's budget on
+ * each new connection), and the worker stops waiting PG_GRACE_MS after it
+ * (the server may be unreachable: then the connection is dropped). TCP
+ * keepalives notice a cut network even without a deadline.
+ *
+ * When the server goes away (restart, failover, cut) the request answers STORE_UNAVAILABLE (503), the connection is dropped, and
  * a later request connects again; an idle connection the server has closed
  * meanwhile is noticed before it is used, so it costs no request. */
 #include <endian.h>
@@ -24,12 +27,12 @@
 #include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "migrations.h"
 #include "store_backend.h"
 
-#define PG_STATEMENT_TIMEOUT_MS 5000
-#define PG_ANSWER_WAIT_MS       (PG_STATEMENT_TIMEOUT_MS + 2000)
-#define PG_RETRY_AFTER_MS       100 /* between two failed connection attempts */
+#define PG_GRACE_MS       250 /* past a deadline, for the server's own cancel to arrive */
+#define PG_RETRY_AFTER_MS 100 /* between two failed connection attempts */
 #define PG_MIGRATE_LOCK         7226173505372651823LL /* pg_advisory_lock key of `fast_zero migrate` */
 
 enum { OID_INT8 = 20, OID_TEXT = 25 };
@@ -59,7 +62,11 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 	[ST_PING] = {"SELECT 1 FROM users LIMIT 1", 0, {0}},
 	[ST_BY_ID] = {"SELECT id, username, email FROM users WHERE id = $1", 1, {OID_INT8}},
 	[ST_BY_EMAIL] = {"SELECT id, username, email, password FROM users WHERE email = $1", 1, {OID_TEXT}},
-	[ST_LIST] = {"SELECT id, username, email FROM users ORDER BY id LIMIT $1 OFFSET $2", 2,
+	/* The offset is skipped in the primary key's index (an index-only scan),
+	 * then the page read from the table from that id on. */
+	[ST_LIST] = {"SELECT id, username, email FROM users WHERE id >= (SELECT id FROM users ORDER BY id "
+		     "LIMIT 1 OFFSET $2) ORDER BY id LIMIT $1",
+		     2,
 		     {OID_INT8, OID_INT8}},
 	[ST_CREATE] = {"INSERT INTO users (username, email, password) VALUES ($1, $2, $3) RETURNING id", 3,
 		       {OID_TEXT, OID_TEXT, OID_TEXT}},
@@ -80,6 +87,8 @@ struct pg_store {
 	struct store base;
 	PGconn *conn; /* NULL while disconnected */
 	char *conninfo;
+	int64_t deadline_ms;         /* of the request in hand (clock_ms()), 0 for none */
+	bool timeout_set;            /* this connection's statement_timeout follows the deadlines */
 	struct buf strings;          /* the current struct user's text */
 	struct timespec last_failed; /* the last failed connection attempt */
 	char error[256];
@@ -139,8 +148,12 @@ static void quiet_notice(void *arg, const char *message)
  * NULL with err filled. */
 static PGconn *connect_db(const char *conninfo, char *err, size_t errsz)
 {
-	static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *values[] = {"5", "fast_zero", conninfo, NULL};
+	/* Defaults the URL may override (it comes last): a bounded connection
+	 * attempt, and a cut network noticed within ~30 s. */
+	static const char *const keys[] = {"connect_timeout",     "application_name", "keepalives_idle",
+					   "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+					   "dbname",              NULL};
+	const char *values[] = {"5", "fast_zero", "10", "5", "3", "30000", conninfo, NULL};
 	PGconn *conn = PQconnectdbParams(keys, values, 1);
 	PGresult *r = NULL;
 	if (conn && PQstatus(conn) == CONNECTION_OK) {
@@ -164,17 +177,14 @@ static void disconnect(struct pg_store *s)
 	s->conn = NULL;
 }
 
-/* Connects, bounds each statement and prepares them all; 0 or -1 with
- * s->error filled. */
+/* Connects and prepares every statement; 0 or -1 with s->error filled. */
 static int connect_store(struct pg_store *s)
 {
-	char timeout[64];
+	bool ok = true;
+	PGresult *r;
 	if (!(s->conn = connect_db(s->conninfo, s->error, sizeof s->error)))
 		return -1;
-	snprintf(timeout, sizeof timeout, "SET statement_timeout = %d", PG_STATEMENT_TIMEOUT_MS);
-	PGresult *r = PQexec(s->conn, timeout);
-	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
+	s->timeout_set = false;
 	for (int i = 0; ok && i < ST_COUNT; i++) {
 		char name[8];
 		snprintf(name, sizeof name, "s%d", i);
@@ -218,61 +228,116 @@ static enum store_status ready(struct pg_store *s)
 	return STORE_UNAVAILABLE;
 }
 
-/* Waits (at most PG_ANSWER_WAIT_MS from start) for libpq to have a whole
- * result; false, s->error filled, when the connection failed or the wait
- * ran out. */
-static bool await(struct pg_store *s, const struct timespec *start)
+static void note_conn_error(struct pg_store *s)
 {
-	int flushing;
-	while ((flushing = PQflush(s->conn)) == 1 || PQisBusy(s->conn)) {
-		long left = PG_ANSWER_WAIT_MS - elapsed_ms(start);
-		struct pollfd pfd = {.fd = PQsocket(s->conn), .events = (short)(POLLIN | (flushing ? POLLOUT : 0))};
-		if (flushing < 0)
-			break;
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
-			snprintf(s->error, sizeof s->error, "postgresql: no answer within %d ms",
-				 PG_ANSWER_WAIT_MS);
-			return false;
-		}
-		if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(s->conn))
-			break;
-	}
-	if (flushing == 0)
-		return true;
 	snprintf(s->error, sizeof s->error, "postgresql: %s", PQerrorMessage(s->conn));
 	s->error[strcspn(s->error, "\n")] = '\0';
+}
+
+/* Waits for libpq to hold a whole result, until PG_GRACE_MS past the
+ * deadline; false, s->error filled, when the connection failed or the time
+ * ran out (then *late is set). */
+static bool await(struct pg_store *s, bool *late)
+{
+	int flushing;
+	while ((flushing = PQflush(s->conn)) == 1 || (flushing == 0 && PQisBusy(s->conn))) {
+		int wait = -1;
+		if (s->deadline_ms) {
+			int64_t left = s->deadline_ms + PG_GRACE_MS - clock_ms();
+			if (left <= 0) {
+				*late = true;
+				snprintf(s->error, sizeof s->error, "postgresql: no answer by the request's deadline");
+				return false;
+			}
+			wait = (int)left;
+		}
+		struct pollfd pfd = {.fd = PQsocket(s->conn), .events = (short)(POLLIN | (flushing ? POLLOUT : 0))};
+		if (poll(&pfd, 1, wait) < 0 ||
+		    ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(s->conn)))
+			break;
+	}
+	if (flushing == 0 && !PQisBusy(s->conn))
+		return true;
+	note_conn_error(s);
 	return false;
 }
 
-/* Runs statement id with p bound; the result, or NULL when the connection
- * failed (then dropped, s->error filled). */
-static PGresult *run(struct pg_store *s, enum stmt_id id, const struct params *p)
+/* The next result of the statement sent, NULL once there is none. On a
+ * failed connection or a late answer the connection is dropped, *lost set. */
+static PGresult *next_result(struct pg_store *s, bool *lost, bool *late)
 {
-	char name[8];
-	struct timespec start;
-	PGresult *result = NULL, *r;
-	snprintf(name, sizeof name, "s%d", id);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (!PQsendQueryPrepared(s->conn, name, p->n, p->values, p->lengths, p->formats, 0)) {
-		snprintf(s->error, sizeof s->error, "postgresql: %s", PQerrorMessage(s->conn));
-		s->error[strcspn(s->error, "\n")] = '\0';
+	if (!await(s, late)) {
 		disconnect(s);
+		*lost = true;
 		return NULL;
 	}
-	bool answered;
-	while ((answered = await(s, &start)) && (r = PQgetResult(s->conn))) {
+	return PQgetResult(s->conn);
+}
+
+/* Collects the one result of the statement sent (any further one, none
+ * expected, is dropped); NULL when the connection failed (then dropped,
+ * s->error filled, *late set when it ran out of time). */
+static PGresult *collect(struct pg_store *s, bool *late)
+{
+	PGresult *result = NULL, *r;
+	bool lost = false;
+	while ((r = next_result(s, &lost, late))) {
 		if (result)
-			PQclear(r); /* one statement, one result: nothing else is expected */
+			PQclear(r);
 		else
 			result = r;
 	}
-	if (answered && result && PQstatus(s->conn) == CONNECTION_OK)
+	if (!lost && result)
 		return result;
-	if (answered && !result)
+	if (!lost) {
 		snprintf(s->error, sizeof s->error, "postgresql: the server sent no result");
+		disconnect(s);
+	}
 	PQclear(result);
-	disconnect(s);
 	return NULL;
+}
+
+/* The server stops a statement at the request's budget too, so that one cut
+ * off at the deadline does not run on there: set once per connection. */
+static void follow_deadline(struct pg_store *s)
+{
+	char sql[64];
+	bool late = false;
+	if (s->timeout_set || !s->deadline_ms)
+		return;
+	int64_t budget = s->deadline_ms - clock_ms();
+	snprintf(sql, sizeof sql, "SET statement_timeout = %lld", (long long)(budget > 1 ? budget : 1));
+	if (PQsendQuery(s->conn, sql)) {
+		PGresult *r = collect(s, &late);
+		s->timeout_set = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+}
+
+/* Sends statement id with p bound; false when the connection failed (then
+ * dropped, s->error filled). */
+static bool send_stmt(struct pg_store *s, enum stmt_id id, const struct params *p)
+{
+	char name[8];
+	follow_deadline(s);
+	if (!s->conn)
+		return false;
+	snprintf(name, sizeof name, "s%d", id);
+	if (PQsendQueryPrepared(s->conn, name, p->n, p->values, p->lengths, p->formats, 0))
+		return true;
+	note_conn_error(s);
+	disconnect(s);
+	return false;
+}
+
+/* Runs statement id with p bound: its result, or NULL with *status the
+ * failure (STORE_UNAVAILABLE, or STORE_TIMEOUT when the deadline passed). */
+static PGresult *run(struct pg_store *s, enum stmt_id id, const struct params *p, enum store_status *status)
+{
+	bool late = false;
+	PGresult *r = send_stmt(s, id, p) ? collect(s, &late) : NULL;
+	*status = r ? STORE_OK : late ? STORE_TIMEOUT : STORE_UNAVAILABLE;
+	return r;
 }
 
 /* Whether SQLSTATE state means the server cannot serve now (rather than a
@@ -294,8 +359,10 @@ static enum store_status status_of(struct pg_store *s, PGresult *r)
 		state = "";
 	snprintf(s->error, sizeof s->error, "postgresql: %s (%s)", PQresultErrorMessage(r), state);
 	s->error[strcspn(s->error, "\n")] = '\0';
+	if (strcmp(state, "57014") == 0 && s->deadline_ms && clock_ms() >= s->deadline_ms - PG_GRACE_MS)
+		return STORE_TIMEOUT; /* statement_timeout: the request's budget */
 	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 || strncmp(state, "40", 2) == 0)
-		return STORE_BUSY; /* statement timeout, lock timeout, serialization */
+		return STORE_BUSY; /* cancelled, lock timeout, serialization */
 	if (strcmp(state, "54000") == 0 || strcmp(state, "22021") == 0)
 		return STORE_UNSTORABLE; /* an index entry too large; text it cannot hold */
 	if (server_unavailable(state)) {
@@ -310,10 +377,8 @@ static enum store_status exec_stmt(struct pg_store *s, enum stmt_id id, const st
 {
 	enum store_status status = ready(s);
 	PGresult *r = NULL;
-	if (status == STORE_OK) {
-		r = run(s, id, p);
-		status = r ? status_of(s, r) : STORE_UNAVAILABLE;
-	}
+	if (status == STORE_OK && (r = run(s, id, p, &status)))
+		status = status_of(s, r);
 	if (out && status == STORE_OK)
 		*out = r;
 	else
@@ -412,6 +477,11 @@ static const char *pg_last_error(const struct store *base)
 	return ((const struct pg_store *)base)->error;
 }
 
+static void pg_set_deadline(struct store *base, int64_t deadline_ms)
+{
+	((struct pg_store *)base)->deadline_ms = deadline_ms;
+}
+
 static enum store_status pg_ping(struct store *base)
 {
 	struct params p = {0};
@@ -434,26 +504,48 @@ static enum store_status pg_user_by_email(struct store *base, const char *email,
 	return fetch_user((struct pg_store *)base, ST_BY_EMAIL, &p, out, true);
 }
 
+/* Rows are handed to each as they arrive (single-row mode), as on SQLite;
+ * when each stops early the rest is not waited for: the connection is
+ * dropped, which stops the statement too. */
 static enum store_status pg_user_list(struct store *base, int64_t offset, int64_t limit, store_user_fn *each,
 				      void *arg)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
-	PGresult *r = NULL;
+	PGresult *r;
+	bool lost = false, late = false;
 	add_int8(&p, limit);
 	add_int8(&p, offset);
-	enum store_status status = exec_stmt(s, ST_LIST, &p, &r);
-	for (int i = 0; status == STORE_OK && i < PQntuples(r); i++) {
-		struct user u = {
-			.id = int_of(r, i, 0),
-			.username = PQgetvalue(r, i, 1),
-			.username_len = (size_t)PQgetlength(r, i, 1),
-			.email = PQgetvalue(r, i, 2),
-			.email_len = (size_t)PQgetlength(r, i, 2),
-		};
-		each(&u, arg);
+	enum store_status status = ready(s);
+	if (status != STORE_OK)
+		return status;
+	if (!send_stmt(s, ST_LIST, &p))
+		return STORE_UNAVAILABLE;
+	PQsetSingleRowMode(s->conn);
+	while ((r = next_result(s, &lost, &late))) {
+		ExecStatusType rs = PQresultStatus(r);
+		if (rs == PGRES_SINGLE_TUPLE) {
+			struct user u = {
+				.id = int_of(r, 0, 0),
+				.username = PQgetvalue(r, 0, 1),
+				.username_len = (size_t)PQgetlength(r, 0, 1),
+				.email = PQgetvalue(r, 0, 2),
+				.email_len = (size_t)PQgetlength(r, 0, 2),
+			};
+			if (!each(&u, arg)) {
+				PQclear(r);
+				disconnect(s); /* the answer cannot be delivered */
+				return STORE_OK;
+			}
+		} else if (status == STORE_OK) {
+			status = status_of(s, r); /* the end (TUPLES_OK), or the failure */
+		}
+		PQclear(r);
+		if (!s->conn)
+			return status; /* status_of dropped it */
 	}
-	PQclear(r);
+	if (lost && status == STORE_OK)
+		return late ? STORE_TIMEOUT : STORE_UNAVAILABLE;
 	return status;
 }
 
@@ -516,10 +608,8 @@ static enum store_status write_user(struct pg_store *s, enum stmt_id which, cons
 {
 	enum store_status status = ready(s);
 	PGresult *r = NULL;
-	if (status != STORE_OK)
+	if (status != STORE_OK || !(r = run(s, which, p, &status)))
 		return status;
-	if (!(r = run(s, which, p)))
-		return STORE_UNAVAILABLE;
 	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	if (state && strcmp(state, "23505") == 0)
 		status = which_taken(s, r, in, id);
@@ -616,7 +706,8 @@ static int query(PGconn *conn, const char *sql, const char *v1, const char *v2, 
 static int exec_sql(PGconn *conn, const char *sql)
 {
 	PGresult *r = PQexec(conn, sql);
-	int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	ExecStatusType rs = PQresultStatus(r);
+	int ok = rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK || rs == PGRES_EMPTY_QUERY;
 	PQclear(r);
 	return ok ? 0 : -1;
 }
@@ -746,6 +837,7 @@ const struct store_ops store_pg_ops = {
 	.open = pg_open,
 	.close = pg_close,
 	.last_error = pg_last_error,
+	.set_deadline = pg_set_deadline,
 	.ping = pg_ping,
 	.user_by_id = pg_user_by_id,
 	.user_by_email = pg_user_by_email,

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "db.h"
 #include "settings.h"
 #include "store_backend.h"
@@ -38,7 +40,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
 	[ST_BY_EMAIL] = "SELECT id, username, email, password FROM users WHERE email = ?",
-	[ST_LIST] = "SELECT id, username, email FROM users ORDER BY id LIMIT ? OFFSET ?",
+	/* The offset is skipped in the covering index on id (0002), then the
+	 * page read from the table: see store_user_list. */
+	[ST_LIST] = ("SELECT id, username, email FROM users WHERE id >= (SELECT id FROM users "
+		     "INDEXED BY ix_users_id ORDER BY id LIMIT 1 OFFSET ?2) ORDER BY id LIMIT ?1"),
 	[ST_CREATE] = "INSERT INTO users (username, email, password) VALUES (?, ?, ?)",
 	[ST_UPDATE] = "UPDATE users SET username = ?, email = ?, password = ? WHERE id = ?",
 	[ST_DELETE] = "DELETE FROM users WHERE id = ?",
@@ -56,8 +61,9 @@ struct connection {
 struct sqlite_store {
 	struct store base;
 	struct connection conn;
-	char *path;         /* to reconnect when a read-only disk is writable again */
-	struct buf strings; /* the current struct user's text */
+	int64_t deadline_ms; /* of the request in hand, 0 for none */
+	char *path;          /* to reconnect when a read-only disk is writable again */
+	struct buf strings;  /* the current struct user's text */
 	char error[256];
 };
 
@@ -69,8 +75,31 @@ static void disconnect(struct connection *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Opens path (read-only when the disk is) and prepares every statement. */
-static int connect_to(struct connection *c, const char *path, char *err, size_t errsz)
+/* Every few thousand virtual-machine steps: past the deadline, the
+ * statement stops with SQLITE_INTERRUPT. A clock read costs ~20 ns. */
+static int past_deadline(void *arg)
+{
+	const struct sqlite_store *s = arg;
+	return s->deadline_ms && clock_ms() >= s->deadline_ms;
+}
+
+/* A lock is waited for until the request's deadline (or DB_BUSY_TIMEOUT_MS
+ * when there is none), in short naps. */
+static int wait_for_lock(void *arg, int attempt)
+{
+	const struct sqlite_store *s = arg;
+	int64_t left =
+		s->deadline_ms ? s->deadline_ms - clock_ms() : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
+	if (left <= 0)
+		return 0;
+	struct timespec nap = {.tv_nsec = (left < 5 ? left : 5) * 1000000L};
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+/* Opens path (read-only when the disk is), prepares every statement, and
+ * hooks the deadline of s into the connection. */
+static int connect_to(struct connection *c, struct sqlite_store *s, const char *path, char *err, size_t errsz)
 {
 	memset(c, 0, sizeof *c);
 	if ((c->db = db_open(path, err, errsz))) {
@@ -91,6 +120,8 @@ static int connect_to(struct connection *c, const char *path, char *err, size_t 
 			return -1;
 		}
 	}
+	sqlite3_progress_handler(c->db, 4000, past_deadline, s);
+	sqlite3_busy_handler(c->db, wait_for_lock, s);
 	return 0;
 }
 
@@ -107,7 +138,7 @@ static struct store *sq_open(const char *url, char *err, size_t errsz)
 	}
 	s->base.ops = &store_sqlite_ops;
 	buf_init(&s->strings);
-	if (connect_to(&s->conn, path, err, errsz)) {
+	if (connect_to(&s->conn, s, path, err, errsz)) {
 		sq_close(&s->base);
 		return NULL;
 	}
@@ -123,23 +154,45 @@ static void sq_close(struct store *base)
 	free(s);
 }
 
+/* (Re)opens s->conn. The old connection is closed first: SQLite shares a
+ * file's locks and WAL index among the connections of one process, and one
+ * opened beside a read-only connection would inherit its read-only WAL index
+ * (its writes would fail with SQLITE_READONLY although the disk is writable). */
+static enum store_status reconnect(struct sqlite_store *s)
+{
+	char err[256];
+	if (s->conn.db)
+		disconnect(&s->conn);
+	if (connect_to(&s->conn, s, s->path, err, sizeof err) == 0)
+		return STORE_OK;
+	snprintf(s->error, sizeof s->error, "%s", err);
+	return STORE_UNAVAILABLE;
+}
+
+/* Before a read: a connection lost to a failed reconnect is tried again. */
+static enum store_status readable(struct sqlite_store *s)
+{
+	return s->conn.db ? STORE_OK : reconnect(s);
+}
+
 /* Before a write: a connection made on a read-only disk is replaced by a
  * writable one once the disk is writable again. */
 static enum store_status writable(struct sqlite_store *s)
 {
-	struct connection fresh;
-	char err[256];
+	if (s->conn.db && !s->conn.read_only)
+		return STORE_OK;
+	if (reconnect(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	if (!s->conn.read_only)
 		return STORE_OK;
-	if (connect_to(&fresh, s->path, err, sizeof err) == 0 && !fresh.read_only) {
-		disconnect(&s->conn);
-		s->conn = fresh;
-		return STORE_OK;
-	}
-	if (fresh.db)
-		disconnect(&fresh);
 	snprintf(s->error, sizeof s->error, "the database's disk is read-only");
 	return STORE_UNAVAILABLE;
+}
+
+static void sq_set_deadline(struct store *base, int64_t deadline_ms)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	s->deadline_ms = deadline_ms;
 }
 
 static const char *sq_last_error(const struct store *base)
@@ -157,6 +210,7 @@ static enum store_status status_of(struct sqlite_store *s, int rc)
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED: return STORE_BUSY;
+	case SQLITE_INTERRUPT: return STORE_TIMEOUT;
 	case SQLITE_FULL:
 	case SQLITE_READONLY:
 	case SQLITE_IOERR:
@@ -215,6 +269,8 @@ static enum store_status fetch_user(struct sqlite_store *s, sqlite3_stmt *st, st
 static enum store_status sq_ping(struct store *base)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_PING);
 	enum store_status status = status_of(s, sqlite3_step(st));
 	sqlite3_reset(st);
@@ -224,6 +280,8 @@ static enum store_status sq_ping(struct store *base)
 static enum store_status sq_user_by_id(struct store *base, int64_t id, struct user *out)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_BY_ID);
 	sqlite3_bind_int64(st, 1, id);
 	return fetch_user(s, st, out, 0);
@@ -232,6 +290,8 @@ static enum store_status sq_user_by_id(struct store *base, int64_t id, struct us
 static enum store_status sq_user_by_email(struct store *base, const char *email, size_t len, struct user *out)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_BY_EMAIL);
 	sqlite3_bind_text(st, 1, email, (int)len, SQLITE_STATIC);
 	return fetch_user(s, st, out, 1);
@@ -241,6 +301,8 @@ static enum store_status sq_user_list(struct store *base, int64_t offset, int64_
 				  void *arg)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_LIST);
 	struct user u;
 	int rc;
@@ -253,7 +315,8 @@ static enum store_status sq_user_list(struct store *base, int64_t offset, int64_
 		u.email = (const char *)sqlite3_column_text(st, 2);
 		u.email_len = (size_t)sqlite3_column_bytes(st, 2);
 		u.password_hash = NULL;
-		each(&u, arg);
+		if (!each(&u, arg))
+			break;
 	}
 	enum store_status status = status_of(s, rc);
 	sqlite3_reset(st);
@@ -274,6 +337,8 @@ static int value_used(struct sqlite_store *s, enum stmt_id which, const char *v,
 static enum store_status sq_user_clash(struct store *base, const struct user_fields *in, int64_t id)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	if (value_used(s, ST_USERNAME_USED, in->username, in->username_len, id))
 		return STORE_USERNAME_TAKEN;
 	if (value_used(s, ST_EMAIL_USED, in->email, in->email_len, id))
@@ -389,6 +454,7 @@ const struct store_ops store_sqlite_ops = {
 	.open = sq_open,
 	.close = sq_close,
 	.last_error = sq_last_error,
+	.set_deadline = sq_set_deadline,
 	.ping = sq_ping,
 	.user_by_id = sq_user_by_id,
 	.user_by_email = sq_user_by_email,

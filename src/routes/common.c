@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../log.h"
+#include "../settings.h"
 #include "routes.h"
 
 /* The token of an "Authorization: Bearer <token>" header (scheme in any
@@ -47,6 +48,12 @@ void reply_store_failure(struct ctx *c, enum store_status status)
 	if (status == STORE_UNSTORABLE) {
 		log_info("request %s: %s", c->req->request_id, store_last_error(c->app->store));
 		http_error(c->res, 422, "The database cannot store this value");
+		return;
+	}
+	if (status == STORE_TIMEOUT) {
+		log_error("request %s: %s %s: stopped at the time limit (REQUEST_TIMEOUT=%ld ms)",
+			  c->req->request_id, c->req->method, c->route, c->app->settings->request_timeout_ms);
+		http_error(c->res, 503, "Service Unavailable");
 		return;
 	}
 	if (status == STORE_BUSY || status == STORE_UNAVAILABLE) {

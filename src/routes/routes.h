@@ -18,9 +18,10 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
  * token or its user: "Could not validate credentials"). */
 bool current_user_or_reply(struct ctx *c, struct user *me);
 
-/* Answers a storage failure, its cause logged: 503 with Retry-After when
- * busy or unavailable (a full or read-only disk, a server gone), 422 for a
- * value the database cannot hold, 500 otherwise. */
+/* Answers a storage failure, its cause logged with the request id: 503 with
+ * Retry-After when busy, unavailable (a full or read-only disk, a server
+ * gone) or stopped at the request's time limit (logged with its route too),
+ * 422 for a value the database cannot hold, 500 otherwise. */
 void reply_store_failure(struct ctx *c, enum store_status status);
 
 /* Appends {"id":..,"username":..,"email":..}. */

@@ -11,13 +11,14 @@ SUITE_NAME=cluster
 
 JSON=(-H 'Content-Type: application/json')
 
-# A free port p whose p+1 is free too, on 127.0.0.1 (the hosts' addresses
-# are other loopback addresses, where nothing else listens).
-free_pair() {
+# A free port p whose p+1 and p+2 are free too, on 127.0.0.1 (the hosts'
+# addresses are other loopback addresses, where nothing else listens).
+free_ports() {
 	local p
 	for _ in $(seq 1 50); do
 		p=$(free_port)
-		(echo >"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null || { echo "$p"; return 0; }
+		(echo >"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null || (echo >"/dev/tcp/127.0.0.1/$((p + 2))") 2>/dev/null ||
+			{ echo "$p"; return 0; }
 	done
 	return 1
 }
@@ -26,7 +27,7 @@ oneTimeSetUp() {
 	CL=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_cluster.XXXXXX")
 	chmod 755 "$CL" # PostgreSQL's owner, when not us, must reach its folder
 	STACK_DIR=$CL
-	HP=$(free_pair) CPORT=$(free_port)
+	HP=$(free_ports) CPORT=$(free_port)
 	(cd "$ROOT" && exec setsid env -u DATABASE_URL HOSTS=3 PORT="$CPORT" HOST_PORT="$HP" CLUSTER_DIR="$CL" \
 		ACCESS_LOG="$CL/access.log" SECRET_KEY=test-secret-key FZ_BIN="$FZ_BIN" WORKERS=3 scripts/cluster) \
 		>"$CL/log" 2>&1 &
@@ -40,7 +41,8 @@ oneTimeSetUp() {
 	local i
 	for i in 1 2 3; do
 		mkdir -p "$CL/via$i"
-		STACK_DIR=$CL/via$i SOCKET=$(host "$i"):$HP HASH_SOCKET=$(host "$i"):$((HP + 1)) stack_nginx || return 1
+		STACK_DIR=$CL/via$i SOCKET=$(host "$i"):$HP HASH_SOCKET=$(host "$i"):$((HP + 1)) \
+			LIST_SOCKET=$(host "$i"):$((HP + 2)) stack_nginx || return 1
 		HOST_URL[i]=$BASE_URL VIA_PID[i]=$NGINX_PID
 	done
 	BASE_URL=$MAIN_URL
@@ -105,7 +107,7 @@ test_cluster_serves_through_every_host() {
 		assertHttp 200 '{"message":"Olá Mundo!"}'
 	done
 	assertContains "the hosts' ps lines name their addresses" "$(ps -o args= -p "$(host_pids 2 | head -1)")" \
-		"--listen 127.0.0.3:$HP --hash-listen 127.0.0.3:$((HP + 1))"
+		"--listen 127.0.0.3:$HP --hash-listen 127.0.0.3:$((HP + 1)) --list-listen 127.0.0.3:$((HP + 2))"
 	assertEquals "its workers say the same" 1 "$(ps -o args= -p "$(host_pids 2 | sed -n 2p)" | grep -c -- "--listen 127.0.0.3:$HP")"
 }
 
@@ -253,9 +255,9 @@ serve_alone() {
 	mkdir -p "$CL/alone"
 	(cd "$CL/alone" && exec env SECRET_KEY=test-secret-key DATABASE_URL="$(pg_url fast_zero)" WORKERS=1 \
 		"$FZ_BIN" serve --listen "$addr:$port" --hash-listen "$addr:$((port + 1))" \
-		--migrations "$ROOT/migrations" "$@") >"$CL/alone/host.log" 2>&1 &
+		--list-listen "$addr:$((port + 2))" --migrations "$ROOT/migrations" "$@") >"$CL/alone/host.log" 2>&1 &
 	ALONE_PID=$!
-	STACK_DIR=$CL/alone SOCKET=$addr:$port HASH_SOCKET=$addr:$((port + 1)) stack_nginx
+	STACK_DIR=$CL/alone SOCKET=$addr:$port HASH_SOCKET=$addr:$((port + 1)) LIST_SOCKET=$addr:$((port + 2)) stack_nginx
 	ALONE_URL=$BASE_URL ALONE_NGINX=$NGINX_PID BASE_URL=$MAIN_URL
 	for _ in $(seq 1 100); do
 		(echo >"/dev/tcp/$addr/$port") 2>/dev/null && return 0
@@ -270,7 +272,7 @@ stop_alone() {
 
 test_allow_refuses_other_peers_and_says_so() {
 	local p
-	p=$(free_pair)
+	p=$(free_ports)
 	serve_alone 127.0.0.9 "$p" --allow 127.0.0.5,10.0.0.0/8
 	curl -s -o /dev/null "$ALONE_URL/"
 	assertEquals "nginx (from 127.0.0.1) is refused" 502 "$(curl -s -o /dev/null -w '%{http_code}' "$ALONE_URL/")"
