@@ -1,12 +1,14 @@
 # mk/bench.mk -- `make bench`: our stack against nginx answering the greeting
-# by itself, in one run (scripts/bench; results in bench/). BENCH_QUICK=1
-# makes it a short smoke run, written to build/bench/quick/.
+# by itself, in one run (scripts/bench; results in bench/), then the
+# PostgreSQL backend beside SQLite (bench/postgres; bench/postgres.md).
+# BENCH_QUICK=1 makes it a short smoke run, written to build/bench/quick/.
 
 .PHONY: bench
 bench:
 	@scripts/deps wrk gnuplot-nox
 	@$(MAKE) --no-print-directory fast_zero build/bench/argon2_cpu
 	@scripts/bench
+	@bench/postgres
 
 # The CPU cost of one argon2_verify at the service's parameters: the login ceiling.
 build/bench/argon2_cpu: bench/argon2_cpu.c

@@ -444,6 +444,7 @@ static bool fields_storable(struct pg_store *s, const struct user_fields *in)
 	return false;
 }
 
+/* Never fails for an unreachable server (see below); NULL only out of memory. */
 static struct store *pg_open(const char *url, char *err, size_t errsz)
 {
 	struct pg_store *s = calloc(1, sizeof *s);
@@ -454,12 +455,11 @@ static struct store *pg_open(const char *url, char *err, size_t errsz)
 	}
 	s->base.ops = &store_pg_ops;
 	buf_init(&s->strings);
-	if (connect_store(s)) {
-		snprintf(err, errsz, "%s", s->error);
-		free(s->conninfo);
-		free(s);
-		return NULL;
-	}
+	/* A server that cannot be reached now (a restart) is tried again by the
+	 * requests, which answer 503 meanwhile: a worker starting then must not
+	 * die, nor its supervisor restart it in a loop. */
+	if (connect_store(s))
+		clock_gettime(CLOCK_MONOTONIC, &s->last_failed);
 	return &s->base;
 }
 
