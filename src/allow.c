@@ -75,7 +75,8 @@ bool allow_peer(const struct allow_list *list, const struct sockaddr *sa)
 		return true;
 	}
 	for (int i = 0; i < list->count; i++)
-		if (list->rules[i].family == family && prefix_matches(list->rules[i].addr, addr, list->rules[i].prefix))
+		if (list->rules[i].family == family &&
+		    prefix_matches(list->rules[i].addr, addr, list->rules[i].prefix))
 			return true;
 	char name[INET6_ADDRSTRLEN] = "?";
 	inet_ntop(family, addr, name, sizeof name);

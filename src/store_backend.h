@@ -10,6 +10,21 @@
 
 #include "store.h"
 
+/* The statements a backend prepares when it connects, one per purpose; each
+ * backend's table gives their SQL in its dialect. */
+enum stmt_id {
+	ST_PING,
+	ST_BY_ID,
+	ST_BY_EMAIL,
+	ST_LIST,
+	ST_CREATE,
+	ST_UPDATE,
+	ST_DELETE,
+	ST_USERNAME_USED,
+	ST_EMAIL_USED,
+	ST_COUNT,
+};
+
 struct store_ops {
 	const char *name; /* for the logs: "sqlite", "postgresql" */
 	void (*describe)(const char *url, char *out, size_t outsz);

@@ -31,24 +31,11 @@
 #include "migrations.h"
 #include "store_backend.h"
 
-#define PG_GRACE_MS       250 /* past a deadline, for the server's own cancel to arrive */
-#define PG_RETRY_AFTER_MS 100 /* between two failed connection attempts */
-#define PG_MIGRATE_LOCK         7226173505372651823LL /* pg_advisory_lock key of `fast_zero migrate` */
+#define PG_GRACE_MS       250                   /* past a deadline, for the server's own cancel to arrive */
+#define PG_RETRY_AFTER_MS 100                   /* between two failed connection attempts */
+#define PG_MIGRATE_LOCK   7226173505372651823LL /* pg_advisory_lock key of `fast_zero migrate` */
 
 enum { OID_INT8 = 20, OID_TEXT = 25 };
-
-enum stmt_id {
-	ST_PING,
-	ST_BY_ID,
-	ST_BY_EMAIL,
-	ST_LIST,
-	ST_CREATE,
-	ST_UPDATE,
-	ST_DELETE,
-	ST_USERNAME_USED,
-	ST_EMAIL_USED,
-	ST_COUNT,
-};
 
 struct stmt_def {
 	const char *sql;
@@ -68,19 +55,23 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 		     "LIMIT 1 OFFSET $2) ORDER BY id LIMIT $1",
 		     2,
 		     {OID_INT8, OID_INT8}},
-	[ST_CREATE] = {"INSERT INTO users (username, email, password) VALUES ($1, $2, $3) RETURNING id", 3,
+	[ST_CREATE] = {"INSERT INTO users (username, email, password) VALUES ($1, $2, $3) RETURNING id",
+		       3,
 		       {OID_TEXT, OID_TEXT, OID_TEXT}},
-	[ST_UPDATE] = {"UPDATE users SET username = $1, email = $2, password = $3 WHERE id = $4", 4,
+	[ST_UPDATE] = {"UPDATE users SET username = $1, email = $2, password = $3 WHERE id = $4",
+		       4,
 		       {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8}},
 	[ST_DELETE] = {"DELETE FROM users WHERE id = $1", 1, {OID_INT8}},
-	[ST_USERNAME_USED] = {"SELECT 1 FROM users WHERE username = $1 AND id <> $2", 2, {OID_TEXT, OID_INT8}},
+	[ST_USERNAME_USED] = {"SELECT 1 FROM users WHERE username = $1 AND id <> $2",
+			      2,
+			      {OID_TEXT, OID_INT8}},
 	[ST_EMAIL_USED] = {"SELECT 1 FROM users WHERE email = $1 AND id <> $2", 2, {OID_TEXT, OID_INT8}},
 };
 
 /* What every session sets first. synchronous_commit is the server's default,
  * set anyway: a server configured otherwise must not weaken a 201. */
-#define PG_SESSION_SQL                                                                                     \
-	"SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET client_min_messages = warning; " \
+#define PG_SESSION_SQL                                                                                       \
+	"SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET client_min_messages = warning; "     \
 	"SET idle_in_transaction_session_timeout = 60000; "
 
 struct pg_store {
@@ -150,9 +141,9 @@ static PGconn *connect_db(const char *conninfo, char *err, size_t errsz)
 {
 	/* Defaults the URL may override (it comes last): a bounded connection
 	 * attempt, and a cut network noticed within ~30 s. */
-	static const char *const keys[] = {"connect_timeout",     "application_name", "keepalives_idle",
-					   "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-					   "dbname",              NULL};
+	static const char *const keys[] = {
+		"connect_timeout",  "application_name", "keepalives_idle", "keepalives_interval",
+		"keepalives_count", "tcp_user_timeout", "dbname",          NULL};
 	const char *values[] = {"5", "fast_zero", "10", "5", "3", "30000", conninfo, NULL};
 	PGconn *conn = PQconnectdbParams(keys, values, 1);
 	PGresult *r = NULL;
@@ -246,12 +237,14 @@ static bool await(struct pg_store *s, bool *late)
 			int64_t left = s->deadline_ms + PG_GRACE_MS - clock_ms();
 			if (left <= 0) {
 				*late = true;
-				snprintf(s->error, sizeof s->error, "postgresql: no answer by the request's deadline");
+				snprintf(s->error, sizeof s->error,
+					 "postgresql: no answer by the request's deadline");
 				return false;
 			}
 			wait = (int)left;
 		}
-		struct pollfd pfd = {.fd = PQsocket(s->conn), .events = (short)(POLLIN | (flushing ? POLLOUT : 0))};
+		struct pollfd pfd = {.fd = PQsocket(s->conn),
+				     .events = (short)(POLLIN | (flushing ? POLLOUT : 0))};
 		if (poll(&pfd, 1, wait) < 0 ||
 		    ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) && !PQconsumeInput(s->conn)))
 			break;
@@ -344,8 +337,8 @@ static PGresult *run(struct pg_store *s, enum stmt_id id, const struct params *p
  * fault of the statement): connection, shutdown, resources, read-only. */
 static bool server_unavailable(const char *state)
 {
-	return strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-	       strncmp(state, "58", 2) == 0 || strcmp(state, "25006") == 0;
+	return strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+	       strncmp(state, "57P", 3) == 0 || strncmp(state, "58", 2) == 0 || strcmp(state, "25006") == 0;
 }
 
 /* Maps a result to a store status, noting the cause. */
@@ -373,7 +366,8 @@ static enum store_status status_of(struct pg_store *s, PGresult *r)
 }
 
 /* Runs a statement and gives its status; *out keeps the result when asked. */
-static enum store_status exec_stmt(struct pg_store *s, enum stmt_id id, const struct params *p, PGresult **out)
+static enum store_status exec_stmt(struct pg_store *s, enum stmt_id id, const struct params *p,
+				   PGresult **out)
 {
 	enum store_status status = ready(s);
 	PGresult *r = NULL;
@@ -551,8 +545,8 @@ static enum store_status pg_user_list(struct store *base, int64_t offset, int64_
 
 /* Whether another user than id holds v in the statement's column: STORE_OK
  * with *used set, or the failure. */
-static enum store_status value_used(struct pg_store *s, enum stmt_id which, const char *v, size_t n, int64_t id,
-				    bool *used)
+static enum store_status value_used(struct pg_store *s, enum stmt_id which, const char *v, size_t n,
+				    int64_t id, bool *used)
 {
 	struct params p = {0};
 	PGresult *r = NULL;
@@ -595,11 +589,15 @@ static enum store_status which_taken(struct pg_store *s, const PGresult *r, cons
 	return STORE_EMAIL_TAKEN;
 }
 
-static void bind_fields(struct params *p, const struct user_fields *in)
+/* Binds in's three fields; false when the database cannot hold them. */
+static bool bind_fields(struct pg_store *s, struct params *p, const struct user_fields *in)
 {
+	if (!fields_storable(s, in))
+		return false;
 	add_text(p, in->username, in->username_len);
 	add_text(p, in->email, in->email_len);
 	add_text(p, in->password_hash, in->password_hash ? strlen(in->password_hash) : 0);
+	return true;
 }
 
 /* Runs a write; a UNIQUE violation becomes the field taken. *r keeps the result. */
@@ -627,9 +625,8 @@ static enum store_status pg_user_create(struct store *base, const struct user_fi
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
 	PGresult *r = NULL;
-	if (!fields_storable(s, in))
+	if (!bind_fields(s, &p, in))
 		return STORE_UNSTORABLE;
-	bind_fields(&p, in);
 	enum store_status status = write_user(s, ST_CREATE, &p, in, 0, &r);
 	if (status == STORE_OK)
 		*id = int_of(r, 0, 0);
@@ -642,9 +639,8 @@ static enum store_status pg_user_update(struct store *base, int64_t id, const st
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
 	PGresult *r = NULL;
-	if (!fields_storable(s, in))
+	if (!bind_fields(s, &p, in))
 		return STORE_UNSTORABLE;
-	bind_fields(&p, in);
 	add_int8(&p, id);
 	enum store_status status = write_user(s, ST_UPDATE, &p, in, id, &r);
 	if (status == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
@@ -724,12 +720,12 @@ static bool made_by_alembic(PGconn *conn, int version)
 {
 	long has_table = 0, has_revision = 0;
 	if (version != 1 ||
-	    query(conn, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('alembic_version')", NULL, NULL,
-		  &has_table) ||
+	    query(conn, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('alembic_version')", NULL,
+		  NULL, &has_table) ||
 	    !has_table)
 		return false;
-	return query(conn, "SELECT count(*) FROM alembic_version WHERE version_num = $1", MIGRATIONS_ALEMBIC_USERS,
-		     NULL, &has_revision) == 0 &&
+	return query(conn, "SELECT count(*) FROM alembic_version WHERE version_num = $1",
+		     MIGRATIONS_ALEMBIC_USERS, NULL, &has_revision) == 0 &&
 	       has_revision;
 }
 
@@ -737,7 +733,8 @@ static int record(PGconn *conn, const struct migration *m)
 {
 	char v[16];
 	snprintf(v, sizeof v, "%d", m->version);
-	return query(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", v, m->name, NULL);
+	return query(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", v, m->name,
+		     NULL);
 }
 
 static int apply_one(PGconn *conn, const char *dir, const struct migration *m, int *applied)
@@ -817,8 +814,8 @@ static int pg_pending(const char *url, const char *dir, char *err, size_t errsz)
 	PGconn *conn = n < 0 ? NULL : connect_url(url, err, errsz);
 	if (!conn)
 		return -1;
-	if (query(conn, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('schema_migrations')", NULL, NULL,
-		  &has_table)) {
+	if (query(conn, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('schema_migrations')", NULL,
+		  NULL, &has_table)) {
 		fail(err, errsz, "database", conn);
 		pending = -1;
 	}

@@ -23,19 +23,6 @@
 #include "settings.h"
 #include "store_backend.h"
 
-enum stmt_id {
-	ST_PING,
-	ST_BY_ID,
-	ST_BY_EMAIL,
-	ST_LIST,
-	ST_CREATE,
-	ST_UPDATE,
-	ST_DELETE,
-	ST_USERNAME_USED,
-	ST_EMAIL_USED,
-	ST_COUNT,
-};
-
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
@@ -298,7 +285,7 @@ static enum store_status sq_user_by_email(struct store *base, const char *email,
 }
 
 static enum store_status sq_user_list(struct store *base, int64_t offset, int64_t limit, store_user_fn *each,
-				  void *arg)
+				      void *arg)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (readable(s) != STORE_OK)

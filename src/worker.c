@@ -226,7 +226,8 @@ static void worker_free(struct worker *w)
 	buf_free(&w->head);
 }
 
-int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings, const struct allow_list *allow)
+int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings,
+	       const struct allow_list *allow)
 {
 	struct worker w = {.app.settings = settings, .allow = allow};
 	char err[512] = "out of memory";

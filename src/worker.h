@@ -14,6 +14,7 @@ struct settings;
 /* Runs a worker on listen_fd until told to stop; returns the exit status.
  * hash_gate_fd is the supervisor's password-hashing gate (see security.h);
  * a TCP peer not in allow is closed unserved (see allow.h). */
-int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings, const struct allow_list *allow);
+int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings,
+	       const struct allow_list *allow);
 
 #endif
