@@ -39,6 +39,10 @@ int allow_parse(const char *spec, struct allow_list *out, char *err, size_t errs
 	memset(out, 0, sizeof *out);
 	if (!spec)
 		spec = "127.0.0.0/8,::1";
+	if (!*spec) {
+		snprintf(err, errsz, "--allow: give at least one address");
+		return -1;
+	}
 	for (const char *p = spec; *p;) {
 		size_t len = strcspn(p, ",");
 		if (out->count == ALLOW_MAX || parse_rule(p, len, &out->rules[out->count])) {

@@ -79,7 +79,8 @@ struct pg_store {
 	PGconn *conn; /* NULL while disconnected */
 	char *conninfo;
 	int64_t deadline_ms;         /* of the request in hand (clock_ms()), 0 for none */
-	bool timeout_set;            /* this connection's statement_timeout follows the deadlines */
+	int64_t budget_ms;           /* the time a request is given (REQUEST_TIMEOUT) */
+	int64_t session_timeout_ms;  /* this connection's statement_timeout; -1 unknown */
 	struct buf strings;          /* the current struct user's text */
 	struct timespec last_failed; /* the last failed connection attempt */
 	char error[256];
@@ -175,9 +176,9 @@ static int connect_store(struct pg_store *s)
 	PGresult *r;
 	if (!(s->conn = connect_db(s->conninfo, s->error, sizeof s->error)))
 		return -1;
-	s->timeout_set = false;
+	s->session_timeout_ms = -1;
 	for (int i = 0; ok && i < ST_COUNT; i++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof name, "s%d", i);
 		r = PQprepare(s->conn, name, stmt_defs[i].sql, stmt_defs[i].nparams, stmt_defs[i].types);
 		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -291,18 +292,20 @@ static PGresult *collect(struct pg_store *s, bool *late)
 }
 
 /* The server stops a statement at the request's budget too, so that one cut
- * off at the deadline does not run on there: set once per connection. */
+ * off at the deadline does not run on there: set on each new connection (the
+ * budget is the same for every request of a worker). */
 static void follow_deadline(struct pg_store *s)
 {
 	char sql[64];
 	bool late = false;
-	if (s->timeout_set || !s->deadline_ms)
-		return;
-	int64_t budget = s->deadline_ms - clock_ms();
-	snprintf(sql, sizeof sql, "SET statement_timeout = %lld", (long long)(budget > 1 ? budget : 1));
+	int64_t off = s->session_timeout_ms - s->budget_ms;
+	if (!s->deadline_ms || (s->session_timeout_ms >= 0 && off <= 5 && off >= -5))
+		return; /* set already (the budget read on the clock varies by a ms) */
+	snprintf(sql, sizeof sql, "SET statement_timeout = %lld", (long long)s->budget_ms);
 	if (PQsendQuery(s->conn, sql)) {
 		PGresult *r = collect(s, &late);
-		s->timeout_set = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (PQresultStatus(r) == PGRES_COMMAND_OK)
+			s->session_timeout_ms = s->budget_ms;
 		PQclear(r);
 	}
 }
@@ -311,7 +314,7 @@ static void follow_deadline(struct pg_store *s)
  * dropped, s->error filled). */
 static bool send_stmt(struct pg_store *s, enum stmt_id id, const struct params *p)
 {
-	char name[8];
+	char name[16];
 	follow_deadline(s);
 	if (!s->conn)
 		return false;
@@ -473,7 +476,12 @@ static const char *pg_last_error(const struct store *base)
 
 static void pg_set_deadline(struct store *base, int64_t deadline_ms)
 {
-	((struct pg_store *)base)->deadline_ms = deadline_ms;
+	struct pg_store *s = (struct pg_store *)base;
+	s->deadline_ms = deadline_ms;
+	if (deadline_ms) { /* set as a request starts: what is left is all it has */
+		int64_t budget = deadline_ms - clock_ms();
+		s->budget_ms = budget > 1 ? budget : 1;
+	}
 }
 
 static enum store_status pg_ping(struct store *base)
