@@ -1,6 +1,7 @@
 /* db.c -- SQLite connection set-up and the migration runner (see db.h). */
 #include "db.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -131,24 +132,36 @@ static int made_by_alembic(sqlite3 *db, int version)
 	return has_revision;
 }
 
-static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, int *applied)
+/* Applies migration m unless it is recorded; -1 with the cause in err. */
+static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, int *applied, char *err,
+		     size_t errsz)
 {
+	char path[4096], what[300];
 	int done = 0, rc = -1;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	snprintf(what, sizeof what, "migration %s", m->name);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		fail(err, errsz, what, db);
 		return -1;
+	}
 	if (is_applied(db, m->version, &done) == 0 && done) {
 		rc = 0;
 	} else if (made_by_alembic(db, m->version)) {
 		rc = record_migration(db, m->version, m->name);
 	} else {
-		char *sql = migrations_read(dir, "sqlite", m);
-		rc = sql && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+		char *sql = migrations_read(dir, "sqlite", m, path, sizeof path);
+		if (!sql) {
+			snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(errno));
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 		free(sql);
 		if (rc == 0 && (rc = record_migration(db, m->version, m->name)) == 0)
 			(*applied)++;
 	}
 	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
+	fail(err, errsz, what, db);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
@@ -164,14 +177,9 @@ int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t err
 		fail(err, errsz, "schema_migrations", db);
 		return -1;
 	}
-	for (int i = 0; i < n; i++) {
-		if (apply_one(db, dir, &list[i], applied)) {
-			char what[300];
-			snprintf(what, sizeof what, "migration %s", list[i].name);
-			fail(err, errsz, what, db);
+	for (int i = 0; i < n; i++)
+		if (apply_one(db, dir, &list[i], applied, err, errsz))
 			return -1;
-		}
-	}
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "migrations.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,23 +66,39 @@ int migrations_list(const char *dir, const char *dialect, struct migration *out,
 	return n;
 }
 
-char *migrations_read(const char *dir, const char *dialect, const struct migration *m)
+char *migrations_read(const char *dir, const char *dialect, const struct migration *m, char *path,
+		      size_t pathsz)
 {
-	char path[4096];
-	long size;
+	struct stat st;
 	char *text = NULL;
+	size_t got;
 	if (m->dialect_only)
-		snprintf(path, sizeof path, "%s/%s/%s", dir, dialect, m->name);
+		snprintf(path, pathsz, "%s/%s/%s", dir, dialect, m->name);
 	else
-		snprintf(path, sizeof path, "%s/%s", dir, m->name);
+		snprintf(path, pathsz, "%s/%s", dir, m->name);
 	FILE *f = fopen(path, "rb");
-	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = malloc((size_t)size + 1))) {
-		size_t got = fread(text, 1, (size_t)size, f);
-		text[got] = '\0';
+	if (!f)
+		return NULL;
+	if (fstat(fileno(f), &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto out;
 	}
-	if (f)
-		fclose(f);
+	if (!(text = malloc((size_t)st.st_size + 1)))
+		goto out;
+	errno = 0;
+	got = fread(text, 1, (size_t)st.st_size, f);
+	text[got] = '\0';
+	if (ferror(f)) {
+		free(text);
+		text = NULL;
+		errno = errno ? errno : EIO;
+	}
+out:;
+	int saved = errno;
+	fclose(f);
+	errno = saved;
 	return text;
 }
 

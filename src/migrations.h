@@ -26,8 +26,10 @@ struct migration {
  * returns their count, or -1 with err filled. */
 int migrations_list(const char *dir, const char *dialect, struct migration *out, char *err, size_t errsz);
 
-/* The SQL text of m (malloc'd, NUL-terminated), or NULL when unreadable. */
-char *migrations_read(const char *dir, const char *dialect, const struct migration *m);
+/* The SQL text of m (malloc'd, NUL-terminated), its file's path in path;
+ * NULL with errno set when it cannot be read. */
+char *migrations_read(const char *dir, const char *dialect, const struct migration *m, char *path,
+		      size_t pathsz);
 
 /* The migrations folder: migrations/ next to the binary, else the installed one. */
 const char *migrations_default_dir(char *out, size_t outsz);

@@ -1,9 +1,11 @@
 /* settings.h -- the service's settings, from the environment and then .env.
  *
  * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
- * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS and REQUEST_TIMEOUT. A value in the
- * environment wins over the same key in .env. Every value is checked here, at
- * start (and on SIGHUP), so that a bad setting never surfaces on a request. */
+ * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS and REQUEST_TIMEOUT;
+ * LOGIN_RATE_LIMIT is nginx's (scripts/nginx-conf), not read here. A value in
+ * the environment wins over the same key in .env. Every value is checked
+ * here, at start (and on SIGHUP), so that a bad setting never surfaces on a
+ * request. */
 #ifndef FZ_SETTINGS_H
 #define FZ_SETTINGS_H
 

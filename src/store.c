@@ -51,9 +51,9 @@ const char *store_last_error(const struct store *s)
 	return s->ops->last_error(s);
 }
 
-void store_set_deadline(struct store *s, int64_t deadline_ms)
+void store_watch(struct store *s, const struct store_watch *w)
 {
-	s->ops->set_deadline(s, deadline_ms);
+	s->ops->watch(s, w);
 }
 
 enum store_status store_ping(struct store *s)

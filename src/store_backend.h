@@ -31,7 +31,7 @@ struct store_ops {
 	struct store *(*open)(const char *url, char *err, size_t errsz);
 	void (*close)(struct store *s);
 	const char *(*last_error)(const struct store *s);
-	void (*set_deadline)(struct store *s, int64_t deadline_ms);
+	void (*watch)(struct store *s, const struct store_watch *w);
 	enum store_status (*ping)(struct store *s);
 	enum store_status (*user_by_id)(struct store *s, int64_t id, struct user *out);
 	enum store_status (*user_by_email)(struct store *s, const char *email, size_t len, struct user *out);

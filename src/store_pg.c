@@ -18,6 +18,7 @@
  * a later request connects again; an idle connection the server has closed
  * meanwhile is noticed before it is used, so it costs no request. */
 #include <endian.h>
+#include <errno.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -78,7 +79,7 @@ struct pg_store {
 	struct store base;
 	PGconn *conn; /* NULL while disconnected */
 	char *conninfo;
-	int64_t deadline_ms;         /* of the request in hand (clock_ms()), 0 for none */
+	struct store_watch watch;    /* of the request in hand (see store.h) */
 	int64_t budget_ms;           /* the time a request is given (REQUEST_TIMEOUT) */
 	int64_t session_timeout_ms;  /* this connection's statement_timeout; -1 unknown */
 	struct buf strings;          /* the current struct user's text */
@@ -226,6 +227,26 @@ static void note_conn_error(struct pg_store *s)
 	s->error[strcspn(s->error, "\n")] = '\0';
 }
 
+/* How long await may sleep now (-1: no limit); calls the watch's slow
+ * notice once its time has come. */
+static int wait_ms(struct pg_store *s, int64_t now)
+{
+	void (*slow)(void *) = s->watch.slow;
+	int64_t wait = -1;
+	if (slow && now >= s->watch.slow_ms) {
+		s->watch.slow = NULL;
+		slow(s->watch.arg);
+	} else if (slow) {
+		wait = s->watch.slow_ms - now;
+	}
+	if (s->watch.deadline_ms) {
+		int64_t left = s->watch.deadline_ms + PG_GRACE_MS - now;
+		if (wait < 0 || left < wait)
+			wait = left > 0 ? left : 0;
+	}
+	return (int)wait;
+}
+
 /* Waits for libpq to hold a whole result, until PG_GRACE_MS past the
  * deadline; false, s->error filled, when the connection failed or the time
  * ran out (then *late is set). */
@@ -233,16 +254,13 @@ static bool await(struct pg_store *s, bool *late)
 {
 	int flushing;
 	while ((flushing = PQflush(s->conn)) == 1 || (flushing == 0 && PQisBusy(s->conn))) {
-		int wait = -1;
-		if (s->deadline_ms) {
-			int64_t left = s->deadline_ms + PG_GRACE_MS - clock_ms();
-			if (left <= 0) {
-				*late = true;
-				snprintf(s->error, sizeof s->error,
-					 "postgresql: no answer by the request's deadline");
-				return false;
-			}
-			wait = (int)left;
+		int64_t now = clock_ms();
+		int wait = wait_ms(s, now);
+		if (s->watch.deadline_ms && now >= s->watch.deadline_ms + PG_GRACE_MS) {
+			*late = true;
+			snprintf(s->error, sizeof s->error,
+				 "postgresql: no answer by the request's deadline");
+			return false;
 		}
 		struct pollfd pfd = {.fd = PQsocket(s->conn),
 				     .events = (short)(POLLIN | (flushing ? POLLOUT : 0))};
@@ -299,7 +317,7 @@ static void follow_deadline(struct pg_store *s)
 	char sql[64];
 	bool late = false;
 	int64_t off = s->session_timeout_ms - s->budget_ms;
-	if (!s->deadline_ms || (s->session_timeout_ms >= 0 && off <= 5 && off >= -5))
+	if (!s->watch.deadline_ms || (s->session_timeout_ms >= 0 && off <= 5 && off >= -5))
 		return; /* set already (the budget read on the clock varies by a ms) */
 	snprintf(sql, sizeof sql, "SET statement_timeout = %lld", (long long)s->budget_ms);
 	if (PQsendQuery(s->conn, sql)) {
@@ -355,7 +373,8 @@ static enum store_status status_of(struct pg_store *s, PGresult *r)
 		state = "";
 	snprintf(s->error, sizeof s->error, "postgresql: %s (%s)", PQresultErrorMessage(r), state);
 	s->error[strcspn(s->error, "\n")] = '\0';
-	if (strcmp(state, "57014") == 0 && s->deadline_ms && clock_ms() >= s->deadline_ms - PG_GRACE_MS)
+	if (strcmp(state, "57014") == 0 && s->watch.deadline_ms &&
+	    clock_ms() >= s->watch.deadline_ms - PG_GRACE_MS)
 		return STORE_TIMEOUT; /* statement_timeout: the request's budget */
 	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 || strncmp(state, "40", 2) == 0)
 		return STORE_BUSY; /* cancelled, lock timeout, serialization */
@@ -474,12 +493,12 @@ static const char *pg_last_error(const struct store *base)
 	return ((const struct pg_store *)base)->error;
 }
 
-static void pg_set_deadline(struct store *base, int64_t deadline_ms)
+static void pg_watch(struct store *base, const struct store_watch *w)
 {
 	struct pg_store *s = (struct pg_store *)base;
-	s->deadline_ms = deadline_ms;
-	if (deadline_ms) { /* set as a request starts: what is left is all it has */
-		int64_t budget = deadline_ms - clock_ms();
+	s->watch = w ? *w : (struct store_watch){0};
+	if (s->watch.deadline_ms) { /* set as a request starts: what is left is all it has */
+		int64_t budget = s->watch.deadline_ms - clock_ms();
 		s->budget_ms = budget > 1 ? budget : 1;
 	}
 }
@@ -745,31 +764,39 @@ static int record(PGconn *conn, const struct migration *m)
 		     NULL);
 }
 
-static int apply_one(PGconn *conn, const char *dir, const struct migration *m, int *applied)
+static void fail(char *err, size_t errsz, const char *what, PGconn *conn)
 {
+	snprintf(err, errsz, "%s: %s", what, PQerrorMessage(conn));
+	err[strcspn(err, "\n")] = '\0';
+}
+
+/* Applies m in a transaction of its own; -1 with err filled (the session's
+ * end rolls back what failed). */
+static int apply_one(PGconn *conn, const char *dir, const struct migration *m, int *applied, char *err,
+		     size_t errsz)
+{
+	char path[4096], what[300];
 	long done = 0;
 	int rc = -1;
-	if (exec_sql(conn, "BEGIN"))
-		return -1;
-	if (applied_already(conn, m->version, &done) == 0 && done) {
+	snprintf(what, sizeof what, "migration %s", m->name);
+	if (exec_sql(conn, "BEGIN") == 0 && applied_already(conn, m->version, &done) == 0 && done) {
 		rc = 0;
-	} else if (made_by_alembic(conn, m->version)) {
+	} else if (PQtransactionStatus(conn) == PQTRANS_INTRANS && made_by_alembic(conn, m->version)) {
 		rc = record(conn, m);
-	} else {
-		char *sql = migrations_read(dir, "postgresql", m);
-		rc = sql && exec_sql(conn, sql) == 0 && record(conn, m) == 0 ? 0 : -1;
+	} else if (PQtransactionStatus(conn) == PQTRANS_INTRANS) {
+		char *sql = migrations_read(dir, "postgresql", m, path, sizeof path);
+		if (!sql) {
+			snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(errno));
+			return -1;
+		}
+		rc = exec_sql(conn, sql) == 0 && record(conn, m) == 0 ? 0 : -1;
 		free(sql);
 		*applied += rc == 0;
 	}
 	if (rc == 0 && exec_sql(conn, "COMMIT") == 0)
 		return 0;
+	fail(err, errsz, what, conn);
 	return -1;
-}
-
-static void fail(char *err, size_t errsz, const char *what, PGconn *conn)
-{
-	snprintf(err, errsz, "%s: %s", what, PQerrorMessage(conn));
-	err[strcspn(err, "\n")] = '\0';
 }
 
 static PGconn *connect_url(const char *url, char *err, size_t errsz)
@@ -800,14 +827,9 @@ static int pg_migrate(const char *url, const char *dir, int *applied, char *err,
 		fail(err, errsz, "schema_migrations", conn);
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
-		if (apply_one(conn, dir, &list[i], applied)) {
-			char what[300];
-			snprintf(what, sizeof what, "migration %s", list[i].name);
-			fail(err, errsz, what, conn);
+	for (int i = 0; i < n; i++)
+		if (apply_one(conn, dir, &list[i], applied, err, errsz))
 			goto out;
-		}
-	}
 	rc = 0;
 out:
 	PQfinish(conn); /* rolls back what failed, and releases the lock */
@@ -842,7 +864,7 @@ const struct store_ops store_pg_ops = {
 	.open = pg_open,
 	.close = pg_close,
 	.last_error = pg_last_error,
-	.set_deadline = pg_set_deadline,
+	.watch = pg_watch,
 	.ping = pg_ping,
 	.user_by_id = pg_user_by_id,
 	.user_by_email = pg_user_by_email,

@@ -1,7 +1,6 @@
 /* auth.c -- /auth: the OAuth2 password login and the token refresh. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "routes.h"
 
@@ -42,20 +41,14 @@ static void check_grant_type(struct problems *p, const struct form *f)
 		    "{\"pattern\":\"^password$\"}");
 }
 
-static bool has_type(const char *ct, const char *type)
-{
-	size_t n = strlen(type);
-	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 /* The form as Starlette's request.form() reads it: urlencoded or multipart,
  * any other type an empty form. */
 static void read_form(struct ctx *c, struct form *f)
 {
 	const char *ct = c->req->content_type;
-	if (has_type(ct, "application/x-www-form-urlencoded"))
+	if (http_media_type_is(ct, "application/x-www-form-urlencoded"))
 		form_parse(f, c->req->body, c->req->body_len);
-	else if (has_type(ct, "multipart/form-data"))
+	else if (http_media_type_is(ct, "multipart/form-data"))
 		form_parse_multipart(f, c->req->body, c->req->body_len, ct);
 }
 
@@ -90,7 +83,7 @@ static void log_in(struct ctx *c, const struct login_form *l)
 }
 
 /* POST /auth/token: 200 {"access_token":..,"token_type":"bearer"};
- * 401 unknown email or wrong password; 422; 503. */
+ * 401 unknown email or wrong password; 422; 500; 503. */
 void auth_token(struct ctx *c)
 {
 	struct login_form l = {0};
@@ -100,7 +93,7 @@ void auth_token(struct ctx *c)
 	form_free(&l.form);
 }
 
-/* POST /auth/refresh_token: 200 a new token counted from now; 401. */
+/* POST /auth/refresh_token: 200 a new token counted from now; 401; 500; 503. */
 void auth_refresh_token(struct ctx *c)
 {
 	struct user me;

@@ -68,7 +68,7 @@ static bool hash_or_reply(struct ctx *c, struct user_request *r)
 {
 	if (password_hash(&c->app->gate, r->password, r->password_len, &r->hash) == 0)
 		return true;
-	http_error(c->res, 500, "Internal Server Error");
+	http_internal_error(c->res, c->req, "the password could not be hashed");
 	return false;
 }
 
@@ -103,7 +103,8 @@ static void create_user(struct ctx *c, struct user_request *r)
 		reply_store_failure(c, status);
 }
 
-/* POST /users/: 201 the new user; 409 username, else email, taken; 422; 400; 503. */
+/* POST /users/: 201 the new user; 409 username, else email, taken; 422; 400;
+ * 500; 503. */
 void users_create(struct ctx *c)
 {
 	struct user_request r;
@@ -149,7 +150,7 @@ static void reply_user_list(void *arg)
 		buf_adds(&l->c->res->body, "]}");
 }
 
-/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 503
+/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 500; 503
  * (storage busy, or the time limit: then, if rows went already, the answer
  * is cut short). */
 void users_list(struct ctx *c)
@@ -176,7 +177,7 @@ void users_list(struct ctx *c)
 	problems_free(&p);
 }
 
-/* GET /users/{user_id}: 200 the user; 404; 422. */
+/* GET /users/{user_id}: 200 the user; 404; 422; 500; 503. */
 void users_read(struct ctx *c)
 {
 	struct user_request r;
@@ -220,7 +221,7 @@ static void update_user(struct ctx *c, struct user_request *r, int64_t my_id)
 }
 
 /* PUT /users/{user_id}: 200 the updated user; 401; 403 not the caller;
- * 409 username or email taken; 422; 400; 503. */
+ * 409 username or email taken; 422; 400; 500; 503. */
 void users_update(struct ctx *c)
 {
 	struct user_request r;
@@ -248,7 +249,8 @@ static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_
 		reply_store_failure(c, status);
 }
 
-/* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422. */
+/* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422;
+ * 500; 503. */
 void users_delete(struct ctx *c)
 {
 	struct user_request r;
