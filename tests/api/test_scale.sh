@@ -8,20 +8,6 @@ SUITE_NAME=scale
 
 USERS=1000000
 
-# fill_users N: N users, ids 1..N, with names and emails made from the id.
-fill_users() {
-	if [ "$FZ_BACKEND" = postgresql ]; then
-		sql "INSERT INTO users (id, username, password, email)
-			SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM generate_series(1, $1) i" &&
-			sql "SELECT setval('users_id_seq', $1)" >/dev/null &&
-			sql "VACUUM ANALYZE users" # the visibility map, for index-only scans
-	else
-		sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
-			INSERT INTO users (id, username, password, email)
-			SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM n"
-	fi
-}
-
 # The list answer for ids FIRST..LAST as the contract writes it, by SQL (the
 # names and emails need no escaping).
 expected_list() {
@@ -34,7 +20,7 @@ expected_list() {
 
 oneTimeSetUp() {
 	stack_start || return 1
-	fill_users "$USERS"
+	db_fill_users "$DB" "$USERS"
 }
 oneTimeTearDown() { stack_stop; }
 

@@ -132,6 +132,22 @@ stack_stop() {
 	return 0
 }
 
+# db_fill_users DB N: N users made with SQL (ids 1..N, named after their id;
+# their password is no hash, so they cannot log in): a large table quickly.
+# On PostgreSQL, in the stack's database (DB is the SQLite file's name).
+db_fill_users() {
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		sql "INSERT INTO users (id, username, password, email)
+			SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM generate_series(1, $2) i" &&
+			sql "SELECT setval('users_id_seq', $2)" >/dev/null &&
+			sql "VACUUM ANALYZE users" # the visibility map, for index-only scans
+	else
+		sqlite3 "$1" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+			INSERT INTO users (id, username, password, email)
+			SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM n"
+	fi
+}
+
 # How many migrations the tree has, and migrate's line for N applied to DB:
 # "fast_zero: DB: N migration(s) applied".
 MIGRATIONS=$(find "$ROOT/migrations" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l)
