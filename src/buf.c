@@ -105,7 +105,7 @@ static bool needs_care(unsigned char c)
 static bool word_needs_care(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-#define FZ_HAS_ZERO(v) (((v) - ones) & ~(v) & highs)
+#define FZ_HAS_ZERO(v) (((v)-ones) & ~(v)&highs)
 	return ((w - 0x20 * ones) & ~w & highs) || FZ_HAS_ZERO(w ^ ('"' * ones)) ||
 	       FZ_HAS_ZERO(w ^ ('\\' * ones)) || FZ_HAS_ZERO(w ^ (0xED * ones));
 #undef FZ_HAS_ZERO

@@ -164,7 +164,8 @@ void http_write_head(const struct response *res, const struct request *req, stru
 		buf_adds(out, "\r\n");
 	}
 	buf_adds(out, "X-Content-Type-Options: nosniff\r\n");
-	if (req && req->request_id && strcmp(req->request_id, "-") != 0 && !strpbrk(req->request_id, "\r\n")) {
+	if (req && req->request_id && strcmp(req->request_id, "-") != 0 &&
+	    !strpbrk(req->request_id, "\r\n")) {
 		buf_adds(out, "X-Request-Id: ");
 		buf_adds(out, req->request_id);
 		buf_adds(out, "\r\n");

@@ -54,14 +54,21 @@ static void test_json_str_finds_escapes_at_every_position(void)
 {
 	static const struct {
 		const char *raw, *escaped;
-	} specials[] = {{"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"},  {"\x01", "\\u0001"},
-			{"\x1f", "\\u001f"}, {"\x7f", "\x7f"},  {"\xed\xa0\x80", "\xef\xbf\xbd"}};
+	} specials[] = {{"\"", "\\\""},
+			{"\\", "\\\\"},
+			{"\n", "\\n"},
+			{"\x01", "\\u0001"},
+			{"\x1f", "\\u001f"},
+			{"\x7f", "\x7f"},
+			{"\xed\xa0\x80", "\xef\xbf\xbd"}};
 	const char fill[] = "abcdefghijklmnopqrstuvwx\xc3\xa9\xe2\x82\xac~ !#";
 	for (size_t k = 0; k < sizeof specials / sizeof *specials; k++) {
 		for (size_t at = 0; at + 1 < sizeof fill; at++) {
 			char in[128], want[160];
-			int n = snprintf(in, sizeof in, "%.*s%s%s", (int)at, fill, specials[k].raw, fill + at);
-			snprintf(want, sizeof want, "\"%.*s%s%s\"", (int)at, fill, specials[k].escaped, fill + at);
+			int n = snprintf(in, sizeof in, "%.*s%s%s", (int)at, fill, specials[k].raw,
+					 fill + at);
+			snprintf(want, sizeof want, "\"%.*s%s%s\"", (int)at, fill, specials[k].escaped,
+				 fill + at);
 			struct buf b;
 			buf_init(&b);
 			json_add_str(&b, in, (size_t)n);
