@@ -56,6 +56,11 @@ void store_watch(struct store *s, const struct store_watch *w)
 	s->ops->watch(s, w);
 }
 
+uint64_t store_data_version(struct store *s)
+{
+	return s->ops->data_version(s);
+}
+
 enum store_status store_ping(struct store *s)
 {
 	return s->ops->ping(s);

@@ -2,7 +2,8 @@
  * store.c dispatches through. Only store.c and the backends include it.
  *
  * A backend's own store struct begins with a struct store, whose ops point at
- * its table; every operation has the meaning store.h gives it. Adding an
+ * its table; every operation has the meaning store.h gives it. A statement
+ * a backend does not need has no SQL in its table (NULL) and is not prepared. Adding an
  * operation is one member here, one line in store.c and one function in each
  * backend. */
 #ifndef FZ_STORE_BACKEND_H
@@ -14,6 +15,7 @@
  * backend's table gives their SQL in its dialect. */
 enum stmt_id {
 	ST_PING,
+	ST_DATA_VERSION, /* SQLite only (PRAGMA data_version) */
 	ST_BY_ID,
 	ST_BY_EMAIL,
 	ST_LIST,
@@ -32,6 +34,7 @@ struct store_ops {
 	void (*close)(struct store *s);
 	const char *(*last_error)(const struct store *s);
 	void (*watch)(struct store *s, const struct store_watch *w);
+	uint64_t (*data_version)(struct store *s);
 	enum store_status (*ping)(struct store *s);
 	enum store_status (*user_by_id)(struct store *s, int64_t id, struct user *out);
 	enum store_status (*user_by_email)(struct store *s, const char *email, size_t len, struct user *out);

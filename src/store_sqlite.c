@@ -25,6 +25,7 @@
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
 	[ST_BY_EMAIL] = "SELECT id, username, email, password FROM users WHERE email = ?",
 	/* The offset is skipped in the covering index on id (0002), then the
@@ -49,6 +50,8 @@ struct sqlite_store {
 	struct store base;
 	struct connection conn;
 	struct store_watch watch; /* of the request in hand */
+	uint32_t epoch;           /* counts this store's own writes and reconnections, which
+			 * PRAGMA data_version does not see */
 	char *path;               /* to reconnect when a read-only disk is writable again */
 	struct buf strings;       /* the current struct user's text */
 	char error[256];
@@ -164,6 +167,7 @@ static void sq_close(struct store *base)
 static enum store_status reconnect(struct sqlite_store *s)
 {
 	char err[256];
+	s->epoch++;
 	if (s->conn.db)
 		disconnect(&s->conn);
 	if (connect_to(&s->conn, s, s->path, err, sizeof err) == 0)
@@ -182,6 +186,7 @@ static enum store_status readable(struct sqlite_store *s)
  * writable one once the disk is writable again. */
 static enum store_status writable(struct sqlite_store *s)
 {
+	s->epoch++; /* whether or not the write succeeds: data_version may not tell */
 	if (s->conn.db && !s->conn.read_only)
 		return STORE_OK;
 	if (reconnect(s) != STORE_OK)
@@ -271,6 +276,17 @@ static enum store_status fetch_user(struct sqlite_store *s, sqlite3_stmt *st, st
 	}
 	sqlite3_reset(st);
 	return status;
+}
+
+static uint64_t sq_data_version(struct store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return 0;
+	sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
+	uint64_t v = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return v ? v << 32 | s->epoch : 0;
 }
 
 static enum store_status sq_ping(struct store *base)
@@ -469,6 +485,7 @@ const struct store_ops store_sqlite_ops = {
 	.close = sq_close,
 	.last_error = sq_last_error,
 	.watch = sq_watch,
+	.data_version = sq_data_version,
 	.ping = sq_ping,
 	.user_by_id = sq_user_by_id,
 	.user_by_email = sq_user_by_email,
