@@ -1,15 +1,22 @@
-# mk/bench.mk -- `make bench`: our stack against nginx answering the greeting
-# by itself, in one run (scripts/bench; results in bench/). BENCH_QUICK=1
-# makes it a short smoke run, written to build/bench/quick/.
+# mk/bench.mk -- `make bench`: our stack against its ceiling (the same nginx
+# in front of bench/null_fcgi, a FastCGI responder that costs nothing), and a
+# table of a million users, in one run (scripts/bench; results in bench/);
+# then the PostgreSQL backend beside SQLite (bench/postgres, bench/postgres.md).
+# BENCH_QUICK=1 makes it a short smoke run, written to build/bench/quick/.
 
 .PHONY: bench
 bench:
 	@scripts/deps wrk gnuplot-nox
-	@$(MAKE) --no-print-directory fast_zero build/bench/argon2_cpu
+	@$(MAKE) --no-print-directory fast_zero build/bench/argon2_cpu build/bench/null_fcgi
 	@scripts/bench
+	@bench/postgres
 
 # The CPU cost of one argon2_verify at the service's parameters: the login ceiling.
 build/bench/argon2_cpu: bench/argon2_cpu.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 $(shell pkg-config --cflags libargon2) -o $@ $< \
 		$(shell pkg-config --libs libargon2) -lpthread
+
+build/bench/null_fcgi: bench/null_fcgi.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<

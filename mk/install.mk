@@ -7,7 +7,9 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALLED = $(SBINDIR)/fast_zero $(MANDIR)/man8/fast_zero.8 \
 	$(UNITDIR)/fast_zero.service $(UNITDIR)/fast_zero.socket \
 	$(SHAREDIR)/nginx/fast_zero.conf $(SHAREDIR)/nginx/upstream.conf \
-	$(patsubst %,$(SHAREDIR)/%,$(wildcard migrations/*.sql))
+	$(patsubst %,$(SHAREDIR)/%,$(wildcard migrations/*.sql migrations/*/*.sql))
+# Per-dialect migrations (see src/migrations.h) live in subfolders.
+DIALECTS = $(patsubst migrations/%/,%,$(wildcard migrations/*/))
 
 .PHONY: install uninstall
 install: fast_zero
@@ -15,6 +17,10 @@ install: fast_zero
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0755 fast_zero $(DESTDIR)$(SBINDIR)/fast_zero
 	install -m 0644 migrations/*.sql $(DESTDIR)$(SHAREDIR)/migrations/
+	for d in $(DIALECTS); do \
+		install -d $(DESTDIR)$(SHAREDIR)/migrations/$$d; \
+		install -m 0644 migrations/$$d/*.sql $(DESTDIR)$(SHAREDIR)/migrations/$$d/; \
+	done
 	install -m 0644 nginx/fast_zero.conf nginx/upstream.conf $(DESTDIR)$(SHAREDIR)/nginx/
 	sed 's|@SHAREDIR@|$(SHAREDIR)|g' man/fast_zero.8 > $(DESTDIR)$(MANDIR)/man8/fast_zero.8
 	chmod 0644 $(DESTDIR)$(MANDIR)/man8/fast_zero.8
@@ -25,4 +31,5 @@ install: fast_zero
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(addprefix $(DESTDIR)$(SHAREDIR)/migrations/,$(DIALECTS)) 2>/dev/null
 	-rmdir $(DESTDIR)$(SHAREDIR)/migrations $(DESTDIR)$(SHAREDIR)/nginx $(DESTDIR)$(SHAREDIR) 2>/dev/null

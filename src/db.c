@@ -1,19 +1,15 @@
 /* db.c -- SQLite connection set-up and the migration runner (see db.h). */
 #include "db.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#define ALEMBIC_USERS_REVISION "74f39286e2f6"
-#define MIGRATIONS_MAX         256
+#include "migrations.h"
 
 static void fail(char *err, size_t errsz, const char *what, sqlite3 *db)
 {
@@ -75,73 +71,6 @@ sqlite3 *db_open_read_only(const char *path, char *err, size_t errsz)
 	return db;
 }
 
-struct migration {
-	int version;
-	char name[256];
-};
-
-static int by_version(const void *a, const void *b)
-{
-	return ((const struct migration *)a)->version - ((const struct migration *)b)->version;
-}
-
-/* The NNNN_name.sql files of dir, sorted; count, or -1. */
-static int list_migrations(const char *dir, struct migration *out, char *err, size_t errsz)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-	if (!d) {
-		snprintf(err, errsz, "migrations folder %s cannot be read", dir);
-		return -1;
-	}
-	while ((e = readdir(d)) && n < MIGRATIONS_MAX) {
-		size_t len = strlen(e->d_name);
-		int version, used = 0;
-		if (len < 9 || strcmp(e->d_name + len - 4, ".sql") != 0 ||
-		    sscanf(e->d_name, "%4d_%n", &version, &used) != 1 || used != 5)
-			continue;
-		out[n].version = version;
-		snprintf(out[n].name, sizeof out[n].name, "%s", e->d_name);
-		n++;
-	}
-	closedir(d);
-	qsort(out, (size_t)n, sizeof *out, by_version);
-	return n;
-}
-
-/* The file's text, NUL-terminated; NULL with errno set when it cannot be read. */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	char *text = NULL;
-	size_t got;
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &st) != 0)
-		goto out;
-	if (!S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		goto out;
-	}
-	if (!(text = malloc((size_t)st.st_size + 1)))
-		goto out;
-	errno = 0;
-	got = fread(text, 1, (size_t)st.st_size, f);
-	text[got] = '\0';
-	if (ferror(f)) {
-		free(text);
-		text = NULL;
-		errno = errno ? errno : EIO;
-	}
-out:;
-	int saved = errno;
-	fclose(f);
-	errno = saved;
-	return text;
-}
-
 /* An integer from the first column of sql (one bound text parameter, may be NULL). */
 static int query_int(sqlite3 *db, const char *sql, const char *param, int *out)
 {
@@ -198,7 +127,7 @@ static int made_by_alembic(sqlite3 *db, int version)
 	    !has_table)
 		return 0;
 	if (query_int(db, "SELECT count(*) FROM alembic_version WHERE version_num = ?",
-		      ALEMBIC_USERS_REVISION, &has_revision))
+		      MIGRATIONS_ALEMBIC_USERS, &has_revision))
 		return 0;
 	return has_revision;
 }
@@ -219,8 +148,7 @@ static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, in
 	} else if (made_by_alembic(db, m->version)) {
 		rc = record_migration(db, m->version, m->name);
 	} else {
-		snprintf(path, sizeof path, "%s/%s", dir, m->name);
-		char *sql = read_file(path);
+		char *sql = migrations_read(dir, "sqlite", m, path, sizeof path);
 		if (!sql) {
 			snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(errno));
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -241,7 +169,7 @@ static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, in
 int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t errsz)
 {
 	struct migration list[MIGRATIONS_MAX];
-	int n = list_migrations(dir, list, err, errsz);
+	int n = migrations_list(dir, "sqlite", list, err, errsz);
 	*applied = 0;
 	if (n < 0)
 		return -1;
@@ -258,7 +186,7 @@ int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t err
 int db_pending(sqlite3 *db, const char *dir, char *err, size_t errsz)
 {
 	struct migration list[MIGRATIONS_MAX];
-	int n = list_migrations(dir, list, err, errsz), pending = 0, has_table = 0;
+	int n = migrations_list(dir, "sqlite", list, err, errsz), pending = 0, has_table = 0;
 	if (n < 0)
 		return -1;
 	if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
@@ -272,23 +200,4 @@ int db_pending(sqlite3 *db, const char *dir, char *err, size_t errsz)
 			pending++;
 	}
 	return pending;
-}
-
-const char *db_default_migrations_dir(char *out, size_t outsz)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	struct stat st;
-	if (n > 0) {
-		exe[n] = '\0';
-		const char *dir = dirname(exe);
-		snprintf(out, outsz, "%s/migrations", dir);
-		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-			return out;
-		snprintf(out, outsz, "%s/../share/fast_zero/migrations", dir);
-		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-			return out;
-	}
-	snprintf(out, outsz, "migrations");
-	return out;
 }

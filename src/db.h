@@ -4,8 +4,9 @@
  * the writer), synchronous=FULL (an answered write survives a power cut),
  * a busy timeout, foreign keys on. A new database file is created mode 0600.
  *
- * Migrations are the files migrations/NNNN_name.sql, applied in order, each in
- * its own transaction and recorded in the table schema_migrations. A database
+ * Migrations (see migrations.h) are applied in order, each in its own
+ * transaction (BEGIN IMMEDIATE: a second `fast_zero migrate` waits, then
+ * finds it recorded) and recorded in the table schema_migrations. A database
  * made by the course's Alembic migration (alembic_version 74f39286e2f6) is
  * recognised as already holding 0001. */
 #ifndef FZ_DB_H
@@ -31,8 +32,5 @@ int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t err
 
 /* How many migrations in dir are not yet applied; -1 with err on failure. */
 int db_pending(sqlite3 *db, const char *dir, char *err, size_t errsz);
-
-/* The migrations folder: dir next to the binary, else the installed one. */
-const char *db_default_migrations_dir(char *out, size_t outsz);
 
 #endif

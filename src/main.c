@@ -11,16 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "app.h"
 #include "audit.h"
 #include "clock.h"
-#include "db.h"
 #include "metrics.h"
+#include "migrations.h"
 #include "pool.h"
 #include "scoreboard.h"
 #include "settings.h"
+#include "store.h"
 
 #ifndef FZ_VERSION
 #define FZ_VERSION "0.1.0"
@@ -33,6 +32,7 @@ struct options {
 	const char *env_path;
 	const char *migrations;
 	const char *pid_file;
+	const char *allow;
 	long workers;
 	long max_requests;
 	bool json;
@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"usage: fast_zero [--help] COMMAND [OPTIONS]\n"
 	"\n"
 	"The users-and-auth API of the course \"FastAPI do Zero\", as a FastCGI\n"
-	"application to run behind nginx, on SQLite.\n"
+	"application to run behind nginx, on SQLite or PostgreSQL.\n"
 	"\n"
 	"commands:\n"
 	"  serve      run the worker pool, accepting FastCGI connections\n"
@@ -54,7 +54,9 @@ static const char usage_text[] =
 	"  help [COMMAND]  explain a command\n"
 	"\n"
 	"settings (environment first, then ./.env):\n"
-	"  DATABASE_URL                 sqlite:///database.db (sqlite+aiosqlite:/// accepted)\n"
+	"  DATABASE_URL                 sqlite:///database.db (sqlite+aiosqlite:/// accepted),\n"
+	"                               or postgresql://user:password@host:5432/db (postgres://,\n"
+	"                               postgresql+psycopg:// accepted; libpq's parameters too)\n"
 	"  SECRET_KEY                   token signing key; required by serve\n"
 	"  ALGORITHM                    HS256 (default), HS384 or HS512\n"
 	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
@@ -69,7 +71,8 @@ static const char usage_text[] =
 
 static const char serve_text[] =
 	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--list-listen ADDR]\n"
-	"                       [--workers N] [--max-requests N] [--pid-file FILE] [--env FILE]\n"
+	"                       [--allow ADDRS] [--workers N] [--max-requests N] [--pid-file FILE]\n"
+	"                       [--env FILE]\n"
 	"\n"
 	"Runs a supervisor and N worker processes answering FastCGI on ADDR.\n"
 	"  --listen ADDR       unix:/path/to.sock, /path/to.sock or host:port\n"
@@ -82,6 +85,9 @@ static const char serve_text[] =
 	"  --list-listen ADDR  a third socket, served by as many workers as ADDR, for\n"
 	"                      GET /users/ (nginx/upstream.conf sends it there), so\n"
 	"                      that lists deep or long never hold up the other reads\n"
+	"  --allow ADDRS       on TCP, the peers served: addresses or CIDR blocks,\n"
+	"                      comma-separated (default 127.0.0.0/8,::1); FastCGI has\n"
+	"                      no authentication, so any other peer is refused and logged\n"
 	"  --workers N         worker processes on ADDR (default WORKERS, else twice\n"
 	"                      the cores)\n"
 	"  --max-requests N    a worker that has served N requests is replaced, its\n"
@@ -102,8 +108,10 @@ static const char migrate_text[] =
 	"usage: fast_zero migrate [--migrations DIR] [--env FILE]\n"
 	"\n"
 	"Applies the migrations DIR/NNNN_name.sql not yet recorded in the database\n"
-	"named by DATABASE_URL, in order, each in its own transaction. Running it\n"
-	"again changes nothing. A database made by the course's Alembic migration\n"
+	"named by DATABASE_URL, in order, each in its own transaction; where a\n"
+	"dialect's SQL differs, DIR/sqlite/ or DIR/postgresql/ holds its version.\n"
+	"Running it again changes nothing; several hosts running it at once apply\n"
+	"each migration once. A database made by the course's Alembic migration\n"
 	"is recognised as already holding the users table.\n"
 	"  --migrations DIR  default: migrations/ beside the binary, else the installed ones\n";
 
@@ -162,6 +170,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"max-requests", required_argument, NULL, 'r'},
 		{"pid-file", required_argument, NULL, 'p'},
 		{"json", no_argument, NULL, 'j'},
+		{"allow", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -183,6 +192,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			break;
+		case 'a': o->allow = optarg; break;
 		case 'w':
 			o->workers = strtol(optarg, &end, 10);
 			if (*end || o->workers < 1 || o->workers > 1024) {
@@ -213,35 +223,29 @@ static int load_settings(const struct options *o, struct settings *s, int flags)
 static int migrate(const struct options *o)
 {
 	struct settings s;
-	char err[512];
+	char err[512], what[512];
 	int applied = 0;
 	if (load_settings(o, &s, SETTINGS_SECRET_OPTIONAL))
 		return 1;
-	sqlite3 *db = db_open(s.database_path, err, sizeof err);
-	int rc = db ? db_migrate(db, o->migrations, &applied, err, sizeof err) : -1;
-	sqlite3_close(db);
-	if (rc) {
+	if (store_migrate(s.database_url, o->migrations, &applied, err, sizeof err)) {
 		fprintf(stderr, "fast_zero: migrate: %s\n", err);
 		return 1;
 	}
-	printf("fast_zero: %s: %d migration%s applied\n", s.database_path, applied, applied == 1 ? "" : "s");
+	printf("fast_zero: %s: %d migration%s applied\n", store_describe(s.database_url, what, sizeof what),
+	       applied, applied == 1 ? "" : "s");
 	return 0;
 }
 
 /* Refuses to serve a database that misses migrations. */
 static int check_database(const struct options *o, const struct settings *s)
 {
-	char err[512];
-	sqlite3 *db = db_open(s->database_path, err, sizeof err);
-	if (!db) /* a read-only disk still serves reads */
-		db = db_open_read_only(s->database_path, err, sizeof err);
-	int pending = db ? db_pending(db, o->migrations, err, sizeof err) : -1;
-	sqlite3_close(db);
+	char err[512], what[512];
+	int pending = store_pending(s->database_url, o->migrations, err, sizeof err);
 	if (pending < 0)
 		fprintf(stderr, "fast_zero: database: %s\n", err);
 	else if (pending > 0)
 		fprintf(stderr, "fast_zero: database %s has %d pending migration%s: run fast_zero migrate\n",
-			s->database_path, pending, pending == 1 ? "" : "s");
+			store_describe(s->database_url, what, sizeof what), pending, pending == 1 ? "" : "s");
 	return pending == 0 ? 0 : -1;
 }
 
@@ -262,7 +266,8 @@ static int serve(const struct options *o)
 				  .workers = o->workers,
 				  .env_path = o->env_path,
 				  .max_requests = o->max_requests,
-				  .pid_file = o->pid_file};
+				  .pid_file = o->pid_file,
+				  .allow = o->allow};
 	return pool_run(&po, &s);
 }
 
@@ -331,7 +336,7 @@ int main(int argc, char **argv)
 		return parsed > 0 ? help(command) : 2;
 	static char default_migrations[4096];
 	if (!o.migrations)
-		o.migrations = db_default_migrations_dir(default_migrations, sizeof default_migrations);
+		o.migrations = migrations_default_dir(default_migrations, sizeof default_migrations);
 	if (strcmp(command, "serve") == 0)
 		return serve(&o);
 	if (strcmp(command, "migrate") == 0)

@@ -20,6 +20,7 @@ static const struct {
 	{STORE_BUSY, "busy"},
 	{STORE_TIMEOUT, "timeout"},
 	{STORE_UNAVAILABLE, "unavailable"},
+	{STORE_UNSTORABLE, "unstorable"},
 	{STORE_ERROR, "error"},
 };
 
@@ -163,7 +164,7 @@ static void write_counters(struct buf *out, const struct scoreboard *sb)
 		buf_printf(out, "fast_zero_worker_restarts_total{cause=\"%s\"} %" PRIu64 "\n",
 			   sb_cause_names[k], sb_load(&sb->restarts[k]));
 	add_head(out, "fast_zero_storage_errors_total", "counter",
-		 "Storage failures answered 503 or 500, by kind.");
+		 "Storage failures answered 503, 500 or 422 (unstorable), by kind.");
 	for (size_t k = 0; k < sizeof store_kinds / sizeof *store_kinds; k++)
 		buf_printf(out, "fast_zero_storage_errors_total{kind=\"%s\"} %" PRIu64 "\n",
 			   store_kinds[k].kind, sb_load(&sb->store_errors[store_kinds[k].status]));

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "app.h"
 #include "clock.h"
 #include "listenq.h"
@@ -56,6 +57,7 @@ struct pool {
 	struct listener listeners[LISTENERS];
 	int sig_fd;
 	int hash_gate_fd;
+	struct allow_list allow;
 	unsigned generation;
 	struct slot slots[SLOTS_MAX];
 	time_t last_spawn;
@@ -142,9 +144,15 @@ static int listen_tcp(const char *spec)
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
 	if (!colon || (size_t)(colon - spec) >= sizeof host)
 		return -1;
-	snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
-	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+	if (spec[0] == '[' && colon > spec + 1 && colon[-1] == ']') /* [::1]:9000 */
+		snprintf(host, sizeof host, "%.*s", (int)(colon - spec - 2), spec + 1);
+	else
+		snprintf(host, sizeof host, "%.*s", (int)(colon - spec), spec);
+	int gai = getaddrinfo(host, colon + 1, &hints, &ai);
+	if (gai != 0) {
+		log_error("cannot listen on %s: %s", spec, gai_strerror(gai));
 		return -1;
+	}
 	int one = 1, fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -227,7 +235,7 @@ static void spawn(struct pool *p, struct slot *s, int listener)
 	if (pid == 0) {
 		close(p->sig_fd);
 		scoreboard_worker(i, listener);
-		exit(worker_run(p->listeners[listener].fd, p->hash_gate_fd, p->settings));
+		exit(worker_run(p->listeners[listener].fd, p->hash_gate_fd, p->settings, &p->allow));
 	}
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
@@ -484,6 +492,11 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 	p.listeners[LIST] = (struct listener){.fd = -1};
 	if (p.listeners[MAIN].size > SLOTS_MAX / 4)
 		p.listeners[MAIN].size = SLOTS_MAX / 4;
+	char err[128];
+	if (allow_parse(opt->allow, &p.allow, err, sizeof err)) {
+		log_error("%s", err);
+		return 2;
+	}
 	if ((p.sig_fd = signal_fd()) < 0 || open_listeners(&p))
 		return 1;
 	if ((p.hash_gate_fd = hash_gate_create(hash_gate_cap())) < 0)

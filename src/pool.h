@@ -32,6 +32,7 @@ struct pool_options {
 	const char *env_path;    /* the .env re-read on SIGHUP */
 	long max_requests;       /* --max-requests: wins over MAX_REQUESTS; 0: the setting's */
 	const char *pid_file;    /* --pid-file, or NULL: beside a unix main socket */
+	const char *allow;       /* --allow: the TCP peers served (see allow.h); NULL: loopback */
 };
 
 /* The pid file of the pool serving listen (the given pid_file, else the

@@ -125,6 +125,18 @@ int settings_database_path(const char *url, char *path, size_t pathsz)
 	return -1;
 }
 
+int settings_database_kind(const char *url)
+{
+	static const char *const postgresql[] = {"postgresql://", "postgres://", "postgresql+psycopg://"};
+	char path[SETTINGS_TEXT_MAX];
+	if (settings_database_path(url, path, sizeof path) == 0)
+		return DATABASE_SQLITE;
+	for (size_t i = 0; i < sizeof postgresql / sizeof *postgresql; i++)
+		if (strncmp(url, postgresql[i], strlen(postgresql[i])) == 0)
+			return DATABASE_POSTGRESQL;
+	return -1;
+}
+
 static int parse_long(const char *text, long min, long max, long *out)
 {
 	char *end;
@@ -195,9 +207,10 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 	memset(s, 0, sizeof *s);
 	if (!(flags & SETTINGS_SECRET_OPTIONAL) && raw->value[K_SECRET_KEY][0] == '\0')
 		fail(err, errsz, "SECRET_KEY", "is missing: set it in the environment or in .env");
-	else if (settings_database_path(raw->value[K_DATABASE_URL], s->database_path,
-					sizeof s->database_path))
-		fail(err, errsz, "DATABASE_URL", "is not a SQLite URL such as sqlite:///database.db");
+	else if (settings_database_kind(raw->value[K_DATABASE_URL]) < 0)
+		fail(err, errsz, "DATABASE_URL",
+		     "is neither a SQLite URL such as sqlite:///database.db nor a PostgreSQL one "
+		     "such as postgresql://user:password@host:5432/db");
 	else if (check_algorithm(raw->value[K_ALGORITHM]))
 		fail(err, errsz, "ALGORITHM", "must be HS256, HS384 or HS512");
 	else if (parse_long(raw->value[K_EXPIRE], 1, 5256000L, &s->expire_minutes))
@@ -220,6 +233,7 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 		rc = 0;
 	if (rc == 0) {
 		snprintf(s->secret_key, sizeof s->secret_key, "%s", raw->value[K_SECRET_KEY]);
+		snprintf(s->database_url, sizeof s->database_url, "%s", raw->value[K_DATABASE_URL]);
 		memcpy(s->algorithm, raw->value[K_ALGORITHM], 6); /* checked: HS256/384/512 */
 		snprintf(s->audit_log, sizeof s->audit_log, "%s", raw->value[K_AUDIT_LOG]);
 	}

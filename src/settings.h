@@ -15,7 +15,7 @@
 enum { SETTINGS_TEXT_MAX = 4096 };
 
 struct settings {
-	char database_path[SETTINGS_TEXT_MAX]; /* a file path, from DATABASE_URL */
+	char database_url[SETTINGS_TEXT_MAX]; /* DATABASE_URL, of a kind settings_database_kind() knows */
 	char secret_key[SETTINGS_TEXT_MAX];
 	char algorithm[8];                 /* HS256, HS384 or HS512 */
 	long expire_minutes;               /* ACCESS_TOKEN_EXPIRE_MINUTES */
@@ -37,6 +37,13 @@ struct settings {
  * (migrate). */
 enum { SETTINGS_SECRET_REQUIRED = 0, SETTINGS_SECRET_OPTIONAL = 1 };
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz);
+
+/* Which backend a DATABASE_URL names: SQLite (see settings_database_path)
+ * or PostgreSQL ("postgresql://", "postgres://", the course's
+ * "postgresql+psycopg://": libpq's URI, query parameters included); -1 when
+ * neither. */
+enum database_kind { DATABASE_SQLITE, DATABASE_POSTGRESQL };
+int settings_database_kind(const char *url);
 
 /* The file path in a DATABASE_URL ("sqlite:///rel", "sqlite:////abs",
  * "sqlite+aiosqlite:///..."); 0, or -1 when it is not a SQLite URL. */

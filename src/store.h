@@ -1,8 +1,12 @@
 /* store.h -- the data operations the handlers need, and nothing else.
  *
  * Handlers hold no SQL: they call these functions, which a storage backend
- * implements (store_sqlite.c today). One struct store per worker, opened after
- * fork; its statements are prepared once and reused.
+ * implements: store_sqlite.c (with db.c) for sqlite:/// URLs, store_pg.c for
+ * postgresql:// ones; DATABASE_URL chooses at run time (store.c dispatches,
+ * store_backend.h is the table a backend fills). One struct store per worker,
+ * opened after fork; its statements are prepared once and reused, every value
+ * bound. Both backends map their failures the same way: STORE_BUSY and
+ * STORE_UNAVAILABLE are answered 503 with Retry-After, STORE_ERROR 500.
  *
  * Strings in a struct user point into the store's own memory and stay valid
  * until the next call on the same store. The password hash is only read by
@@ -21,9 +25,11 @@ enum store_status {
 	STORE_NOT_FOUND,
 	STORE_USERNAME_TAKEN,
 	STORE_EMAIL_TAKEN,
-	STORE_BUSY,        /* locked past the busy timeout: answer 503 */
+	STORE_BUSY,        /* locked, or slow, past the time limit: answer 503 */
 	STORE_TIMEOUT,     /* interrupted at the request's deadline: answer 503 */
-	STORE_UNAVAILABLE, /* disk full, read-only or failing: answer 503 */
+	STORE_UNAVAILABLE, /* disk full, read-only or failing; server gone: answer 503 */
+	STORE_UNSTORABLE,  /* a value the database cannot hold (PostgreSQL: U+0000, an index entry
+			    * beyond ~2.7 kB): answer 422 */
 	STORE_ERROR,       /* anything else: answer 500, the cause is in store_last_error() */
 };
 
@@ -43,8 +49,9 @@ struct user_fields {
 	const char *password_hash;
 };
 
-/* Opens the database at path. NULL with err filled on failure. */
-struct store *store_open(const char *path, char *err, size_t errsz);
+/* Opens the database DATABASE_URL names (settings_database_kind() has
+ * accepted it). NULL with err filled on failure. */
+struct store *store_open(const char *url, char *err, size_t errsz);
 void store_close(struct store *s);
 /* The storage's own description of the failure the last call returned, for
  * the log ("" after a call that did not fail). */
@@ -62,6 +69,11 @@ struct store_watch {
 };
 /* Starts watching w for the next calls on s; NULL stops watching. */
 void store_watch(struct store *s, const struct store_watch *w);
+/* A number that changes whenever the data may have changed, by this store
+ * or any other connection, since it was last taken; 0 when the storage cannot
+ * tell (then nothing may be kept between requests). Take it before reading
+ * what is to be kept: a write in between then changes it. */
+uint64_t store_data_version(struct store *s);
 /* STORE_OK when the database answers a query. */
 enum store_status store_ping(struct store *s);
 
@@ -88,5 +100,17 @@ enum store_status store_user_create(struct store *s, const struct user_fields *i
  * when another user holds one of them, STORE_NOT_FOUND when id is gone. */
 enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in);
 enum store_status store_user_delete(struct store *s, int64_t id);
+
+/* The database url names, for a message: a SQLite file's path, or a
+ * PostgreSQL database's name and host (never its password). Returns out. */
+const char *store_describe(const char *url, char *out, size_t outsz);
+
+/* Applies the pending migrations of dir (see migrations.h) to the database
+ * url names, each in its own transaction; *applied counts them. 0, or -1 with
+ * err filled (the failed migration rolled back). Safe to run from several
+ * hosts at once: each migration is applied once. */
+int store_migrate(const char *url, const char *dir, int *applied, char *err, size_t errsz);
+/* How many migrations of dir the database has not applied; -1 with err. */
+int store_pending(const char *url, const char *dir, char *err, size_t errsz);
 
 #endif

@@ -1,4 +1,4 @@
-/* store_sqlite.c -- store.h on SQLite.
+/* store_sqlite.c -- store.h on SQLite (the sqlite:/// URLs; db.c opens and migrates).
  *
  * Every statement is prepared once when the store opens and reset after each
  * use, and every value is bound, never spliced into SQL. Writes are single
@@ -20,23 +20,12 @@
 #include "buf.h"
 #include "clock.h"
 #include "db.h"
-#include "store.h"
-
-enum stmt_id {
-	ST_PING,
-	ST_BY_ID,
-	ST_BY_EMAIL,
-	ST_LIST,
-	ST_CREATE,
-	ST_UPDATE,
-	ST_DELETE,
-	ST_USERNAME_USED,
-	ST_EMAIL_USED,
-	ST_COUNT,
-};
+#include "settings.h"
+#include "store_backend.h"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
 	[ST_BY_EMAIL] = "SELECT id, username, email, password FROM users WHERE email = ?",
 	/* The offset is skipped in the covering index on id (0002), then the
@@ -57,9 +46,12 @@ struct connection {
 	bool read_only; /* opened on a read-only disk */
 };
 
-struct store {
+struct sqlite_store {
+	struct store base;
 	struct connection conn;
 	struct store_watch watch; /* of the request in hand */
+	uint32_t epoch;           /* counts this store's own writes and reconnections, which
+			 * PRAGMA data_version does not see */
 	char *path;               /* to reconnect when a read-only disk is writable again */
 	struct buf strings;       /* the current struct user's text */
 	char error[256];
@@ -74,7 +66,7 @@ static void disconnect(struct connection *c)
 }
 
 /* Calls the watch's slow() once the request has run past its slow_ms. */
-static void notice_slow(struct store *s, int64_t now)
+static void notice_slow(struct sqlite_store *s, int64_t now)
 {
 	void (*slow)(void *) = s->watch.slow;
 	if (slow && now >= s->watch.slow_ms) {
@@ -87,7 +79,7 @@ static void notice_slow(struct store *s, int64_t now)
  * statement stops with SQLITE_INTERRUPT. A clock read costs ~20 ns. */
 static int past_deadline(void *arg)
 {
-	struct store *s = arg;
+	struct sqlite_store *s = arg;
 	if (!s->watch.deadline_ms && !s->watch.slow)
 		return 0;
 	int64_t now = clock_ms();
@@ -99,7 +91,7 @@ static int past_deadline(void *arg)
  * when there is none), in short naps. */
 static int wait_for_lock(void *arg, int attempt)
 {
-	struct store *s = arg;
+	struct sqlite_store *s = arg;
 	int64_t now = clock_ms();
 	int64_t left =
 		s->watch.deadline_ms ? s->watch.deadline_ms - now : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
@@ -113,7 +105,7 @@ static int wait_for_lock(void *arg, int attempt)
 
 /* Opens path (read-only when the disk is), prepares every statement, and
  * hooks the deadline of s into the connection. */
-static int connect_to(struct connection *c, struct store *s, const char *path, char *err, size_t errsz)
+static int connect_to(struct connection *c, struct sqlite_store *s, const char *path, char *err, size_t errsz)
 {
 	memset(c, 0, sizeof *c);
 	if ((c->db = db_open(path, err, errsz))) {
@@ -139,26 +131,29 @@ static int connect_to(struct connection *c, struct store *s, const char *path, c
 	return 0;
 }
 
-struct store *store_open(const char *path, char *err, size_t errsz)
+static void sq_close(struct store *base);
+
+static struct store *sq_open(const char *url, char *err, size_t errsz)
 {
-	struct store *s = calloc(1, sizeof *s);
-	if (!s || !(s->path = strdup(path))) {
-		snprintf(err, errsz, "out of memory");
+	char path[SETTINGS_TEXT_MAX];
+	struct sqlite_store *s = calloc(1, sizeof *s);
+	if (!s || settings_database_path(url, path, sizeof path) || !(s->path = strdup(path))) {
+		snprintf(err, errsz, s ? "not a SQLite URL" : "out of memory");
 		free(s);
 		return NULL;
 	}
+	s->base.ops = &store_sqlite_ops;
 	buf_init(&s->strings);
 	if (connect_to(&s->conn, s, path, err, errsz)) {
-		store_close(s);
+		sq_close(&s->base);
 		return NULL;
 	}
-	return s;
+	return &s->base;
 }
 
-void store_close(struct store *s)
+static void sq_close(struct store *base)
 {
-	if (!s)
-		return;
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	disconnect(&s->conn);
 	buf_free(&s->strings);
 	free(s->path);
@@ -169,9 +164,10 @@ void store_close(struct store *s)
  * file's locks and WAL index among the connections of one process, and one
  * opened beside a read-only connection would inherit its read-only WAL index
  * (its writes would fail with SQLITE_READONLY although the disk is writable). */
-static enum store_status reconnect(struct store *s)
+static enum store_status reconnect(struct sqlite_store *s)
 {
 	char err[256];
+	s->epoch++;
 	if (s->conn.db)
 		disconnect(&s->conn);
 	if (connect_to(&s->conn, s, s->path, err, sizeof err) == 0)
@@ -181,15 +177,16 @@ static enum store_status reconnect(struct store *s)
 }
 
 /* Before a read: a connection lost to a failed reconnect is tried again. */
-static enum store_status readable(struct store *s)
+static enum store_status readable(struct sqlite_store *s)
 {
 	return s->conn.db ? STORE_OK : reconnect(s);
 }
 
 /* Before a write: a connection made on a read-only disk is replaced by a
  * writable one once the disk is writable again. */
-static enum store_status writable(struct store *s)
+static enum store_status writable(struct sqlite_store *s)
 {
+	s->epoch++; /* whether or not the write succeeds: data_version may not tell */
 	if (s->conn.db && !s->conn.read_only)
 		return STORE_OK;
 	if (reconnect(s) != STORE_OK)
@@ -200,18 +197,20 @@ static enum store_status writable(struct store *s)
 	return STORE_UNAVAILABLE;
 }
 
-void store_watch(struct store *s, const struct store_watch *w)
+static void sq_watch(struct store *base, const struct store_watch *w)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	s->watch = w ? *w : (struct store_watch){0};
 }
 
-const char *store_last_error(const struct store *s)
+static const char *sq_last_error(const struct store *base)
 {
+	const struct sqlite_store *s = (const struct sqlite_store *)base;
 	return s->error;
 }
 
 /* Maps a SQLite result code to a store status, noting the cause. */
-static enum store_status status_of(struct store *s, int rc)
+static enum store_status status_of(struct sqlite_store *s, int rc)
 {
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return STORE_OK;
@@ -229,7 +228,7 @@ static enum store_status status_of(struct store *s, int rc)
 }
 
 /* The statement, ready to bind; the call using it starts with no error noted. */
-static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = s->conn.stmt[id];
 	s->error[0] = '\0';
@@ -240,7 +239,7 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 
 /* Copies the current row's user into out; its text lives in s->strings.
  * Columns 1.. are username, email and, with_hash, the password hash. */
-static bool read_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
+static bool read_user(struct sqlite_store *s, sqlite3_stmt *st, struct user *out, int with_hash)
 {
 	size_t at[3], len[3];
 	int cols = with_hash ? 3 : 2;
@@ -264,7 +263,7 @@ static bool read_user(struct store *s, sqlite3_stmt *st, struct user *out, int w
 	return true;
 }
 
-static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct user *out, int with_hash)
+static enum store_status fetch_user(struct sqlite_store *s, sqlite3_stmt *st, struct user *out, int with_hash)
 {
 	int rc = sqlite3_step(st);
 	enum store_status status = STORE_NOT_FOUND;
@@ -279,8 +278,20 @@ static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct us
 	return status;
 }
 
-enum store_status store_ping(struct store *s)
+static uint64_t sq_data_version(struct store *base)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return 0;
+	sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
+	uint64_t v = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return v ? v << 32 | s->epoch : 0;
+}
+
+static enum store_status sq_ping(struct store *base)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_PING);
@@ -289,8 +300,9 @@ enum store_status store_ping(struct store *s)
 	return status;
 }
 
-enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out)
+static enum store_status sq_user_by_id(struct store *base, int64_t id, struct user *out)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_BY_ID);
@@ -298,8 +310,9 @@ enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out
 	return fetch_user(s, st, out, 0);
 }
 
-enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out)
+static enum store_status sq_user_by_email(struct store *base, const char *email, size_t len, struct user *out)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_BY_EMAIL);
@@ -307,9 +320,10 @@ enum store_status store_user_by_email(struct store *s, const char *email, size_t
 	return fetch_user(s, st, out, 1);
 }
 
-enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
-				  void *arg)
+static enum store_status sq_user_list(struct store *base, int64_t offset, int64_t limit, store_user_fn *each,
+				      void *arg)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_LIST);
@@ -335,8 +349,8 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 /* taken when another user than id already holds value in the statement's
  * column, STORE_OK when none does, or why the lookup failed (a busy
  * database is not a free name). */
-static enum store_status value_used(struct store *s, enum stmt_id which, const char *v, size_t n, int64_t id,
-				    enum store_status taken)
+static enum store_status value_used(struct sqlite_store *s, enum stmt_id which, const char *v, size_t n,
+				    int64_t id, enum store_status taken)
 {
 	sqlite3_stmt *st = stmt(s, which);
 	sqlite3_bind_text(st, 1, v, (int)n, SQLITE_STATIC);
@@ -347,8 +361,9 @@ static enum store_status value_used(struct store *s, enum stmt_id which, const c
 	return status;
 }
 
-enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
+static enum store_status sq_user_clash(struct store *base, const struct user_fields *in, int64_t id)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
 	enum store_status status =
@@ -360,9 +375,9 @@ enum store_status store_user_clash(struct store *s, const struct user_fields *in
 
 /* After a UNIQUE failure: which field clashed, username first (the email
  * when the lookup finds neither: the other writer may be gone already). */
-static enum store_status which_taken(struct store *s, const struct user_fields *in, int64_t id)
+static enum store_status which_taken(struct sqlite_store *s, const struct user_fields *in, int64_t id)
 {
-	enum store_status clash = store_user_clash(s, in, id);
+	enum store_status clash = sq_user_clash(&s->base, in, id);
 	return clash == STORE_OK ? STORE_EMAIL_TAKEN : clash;
 }
 
@@ -373,7 +388,7 @@ static void bind_fields(sqlite3_stmt *st, const struct user_fields *in)
 	sqlite3_bind_text(st, 3, in->password_hash, -1, SQLITE_STATIC);
 }
 
-static enum store_status write_user(struct store *s, sqlite3_stmt *st, const struct user_fields *in,
+static enum store_status write_user(struct sqlite_store *s, sqlite3_stmt *st, const struct user_fields *in,
 				    int64_t id)
 {
 	int rc = sqlite3_step(st);
@@ -384,8 +399,9 @@ static enum store_status write_user(struct store *s, sqlite3_stmt *st, const str
 	return status;
 }
 
-enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
+static enum store_status sq_user_create(struct store *base, const struct user_fields *in, int64_t *id)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
 	if (ready != STORE_OK)
 		return ready;
@@ -397,8 +413,9 @@ enum store_status store_user_create(struct store *s, const struct user_fields *i
 	return status;
 }
 
-enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in)
+static enum store_status sq_user_update(struct store *base, int64_t id, const struct user_fields *in)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
 	if (ready != STORE_OK)
 		return ready;
@@ -411,8 +428,9 @@ enum store_status store_user_update(struct store *s, int64_t id, const struct us
 	return status;
 }
 
-enum store_status store_user_delete(struct store *s, int64_t id)
+static enum store_status sq_user_delete(struct store *base, int64_t id)
 {
+	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
 	if (ready != STORE_OK)
 		return ready;
@@ -425,3 +443,57 @@ enum store_status store_user_delete(struct store *s, int64_t id)
 		return STORE_NOT_FOUND;
 	return status;
 }
+
+static void sq_describe(const char *url, char *out, size_t outsz)
+{
+	if (settings_database_path(url, out, outsz))
+		snprintf(out, outsz, "(not a SQLite URL)");
+}
+
+static int sq_migrate(const char *url, const char *dir, int *applied, char *err, size_t errsz)
+{
+	char path[SETTINGS_TEXT_MAX];
+	if (settings_database_path(url, path, sizeof path)) {
+		snprintf(err, errsz, "not a SQLite URL");
+		return -1;
+	}
+	sqlite3 *db = db_open(path, err, errsz);
+	int rc = db ? db_migrate(db, dir, applied, err, errsz) : -1;
+	sqlite3_close(db);
+	return rc;
+}
+
+static int sq_pending(const char *url, const char *dir, char *err, size_t errsz)
+{
+	char path[SETTINGS_TEXT_MAX];
+	if (settings_database_path(url, path, sizeof path)) {
+		snprintf(err, errsz, "not a SQLite URL");
+		return -1;
+	}
+	sqlite3 *db = db_open(path, err, errsz);
+	if (!db) /* a read-only disk still serves reads */
+		db = db_open_read_only(path, err, errsz);
+	int pending = db ? db_pending(db, dir, err, errsz) : -1;
+	sqlite3_close(db);
+	return pending;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.describe = sq_describe,
+	.open = sq_open,
+	.close = sq_close,
+	.last_error = sq_last_error,
+	.watch = sq_watch,
+	.data_version = sq_data_version,
+	.ping = sq_ping,
+	.user_by_id = sq_user_by_id,
+	.user_by_email = sq_user_by_email,
+	.user_list = sq_user_list,
+	.user_clash = sq_user_clash,
+	.user_create = sq_user_create,
+	.user_update = sq_user_update,
+	.user_delete = sq_user_delete,
+	.migrate = sq_migrate,
+	.pending = sq_pending,
+};

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "allow.h"
 #include "app.h"
 #include "audit.h"
 #include "clock.h"
@@ -43,6 +44,7 @@ struct worker {
 	int kept[KEPT_MAX];
 	int nkept;
 	bool leaving; /* served its MAX_REQUESTS: stops once the request in hand is answered */
+	const struct allow_list *allow;
 };
 
 static int signal_fd(void)
@@ -207,11 +209,17 @@ static void keep_or_close(struct worker *w, int fd, bool keep)
 /* Accepts and serves one connection; false when none was waiting. */
 static bool accept_one(struct worker *w, int listen_fd)
 {
-	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct sockaddr_storage peer = {0};
+	socklen_t peer_len = sizeof peer;
+	int fd = accept4(listen_fd, (struct sockaddr *)&peer, &peer_len, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			log_error("accept: %s", strerror(errno));
 		return false;
+	}
+	if (!allow_peer(w->allow, (struct sockaddr *)&peer)) {
+		close(fd);
+		return true;
 	}
 	set_timeouts(fd);
 	scoreboard_accepted();
@@ -286,15 +294,17 @@ static void worker_free(struct worker *w)
 	for (int i = 0; i < w->nkept; i++)
 		close(w->kept[i]);
 	store_close(w->app.store);
+	buf_free(&w->app.lists.body);
 	hash_gate_close(&w->app.gate);
 	fcgi_request_free(&w->fr);
 	response_free(&w->res);
 	buf_free(&w->head);
 }
 
-int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
+int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings,
+	       const struct allow_list *allow)
 {
-	struct worker w = {.app.settings = settings};
+	struct worker w = {.app.settings = settings, .allow = allow};
 	char err[512] = "out of memory";
 	int sfd = signal_fd();
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a supervisor killed outright */
@@ -310,7 +320,7 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 	open_audit_log(settings);
 	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
 	if (sfd < 0 || fcgi_request_init(&w.fr) ||
-	    !(w.app.store = store_open(settings->database_path, err, sizeof err))) {
+	    !(w.app.store = store_open(settings->database_url, err, sizeof err))) {
 		log_error("worker cannot start: %s", sfd < 0 ? strerror(errno) : err);
 		worker_free(&w);
 		return 1;

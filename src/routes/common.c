@@ -48,6 +48,11 @@ bool current_user_or_reply(struct ctx *c, struct user *me)
 void reply_store_failure(struct ctx *c, enum store_status status)
 {
 	scoreboard_store_error((int)status);
+	if (status == STORE_UNSTORABLE) {
+		log_info("request %s: %s", c->req->request_id, store_last_error(c->app->store));
+		http_error(c->res, 422, "The database cannot store this value");
+		return;
+	}
 	if (status == STORE_TIMEOUT) {
 		log_error("request %s: %s %s: stopped at the time limit (REQUEST_TIMEOUT=%ld ms)",
 			  c->req->request_id, c->req->method, c->route, c->app->settings->request_timeout_ms);

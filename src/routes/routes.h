@@ -21,8 +21,9 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
 bool current_user_or_reply(struct ctx *c, struct user *me);
 
 /* Answers a storage failure, its cause logged with the request id: 503 with
- * Retry-After when busy, unavailable (a full or read-only disk) or stopped
- * at the request's time limit (logged with its route too), 500 otherwise. */
+ * Retry-After when busy, unavailable (a full or read-only disk, a server
+ * gone) or stopped at the request's time limit (logged with its route too),
+ * 422 for a value the database cannot hold, 500 otherwise. */
 void reply_store_failure(struct ctx *c, enum store_status status);
 
 /* Appends {"id":..,"username":..,"email":..}. */

@@ -91,13 +91,13 @@ test_health_answers_ok_then_503_when_the_database_does_not() {
 	local id
 	http GET /health
 	assertHttp 200 '{"status":"ok"}'
-	sqlite3 "$DB" 'ALTER TABLE users RENAME TO users_away'
+	sql 'ALTER TABLE users RENAME TO users_away'
 	http GET /health
 	assertHttp 503 '{"detail":"Service Unavailable"}'
 	assertEquals "Retry-After" 1 "$(header Retry-After)"
 	id=$(header X-Request-Id)
 	assertTrue "the error on stderr carries the request id $id" "grep -q 'request $id: storage' '$STACK_DIR/log'"
-	sqlite3 "$DB" 'ALTER TABLE users_away RENAME TO users'
+	sql 'ALTER TABLE users_away RENAME TO users'
 	http GET /health
 	assertHttp 200 '{"status":"ok"}'
 }

@@ -159,7 +159,7 @@ test_any_argon2_phc_string_in_the_database_verifies() {
 from argon2 import PasswordHasher, Type
 t, c, m, p = sys.argv[1:5]
 print(PasswordHasher(time_cost=int(c), memory_cost=int(m), parallelism=int(p), type=getattr(Type, t)).hash("legacy pass"))' "$1" "$2" "$3" "$4")
-		sqlite3 "$DB" "insert into users (username, password, email) values ('$email', '$hash', '$email')"
+		sql "insert into users (username, password, email) values ('$email', '$hash', '$email')"
 		http POST /auth/token --data-urlencode "username=$email" --data-urlencode 'password=legacy pass'
 		assertEquals "login with $hash" 200 "$STATUS"
 		assertEquals "$email" "$(pyjwt_decode "$(echo "$BODY" | jq -r .access_token)" | jq -r .sub)"
@@ -404,7 +404,7 @@ test_deleted_users_token_is_refused() {
 
 test_hs512_setting_issues_and_requires_hs512() {
 	# A second stack, beside the suite's: keep the first one's state aside.
-	local saved=("$STACK_DIR" "$PORT" "$BASE_URL" "$DB" "$SOCKET" "$FZ_PID" "$NGINX_PID")
+	local saved=("$STACK_DIR" "$PORT" "$BASE_URL" "$DB" "$SOCKET" "$FZ_PID" "$NGINX_PID" "${PG_DB:-}" "$STACK_URL")
 	local saved_env=("${STACK_ENV[@]}")
 	if stack_start ALGORITHM=HS512 ACCESS_TOKEN_EXPIRE_MINUTES=5; then
 		send_json POST /users/ '{"username":"alice","email":"alice@example.com","password":"secret"}'
@@ -430,7 +430,7 @@ test_hs512_setting_issues_and_requires_hs512() {
 		stack_stop
 	fi
 	STACK_DIR=${saved[0]} PORT=${saved[1]} BASE_URL=${saved[2]} DB=${saved[3]}
-	SOCKET=${saved[4]} FZ_PID=${saved[5]} NGINX_PID=${saved[6]}
+	SOCKET=${saved[4]} FZ_PID=${saved[5]} NGINX_PID=${saved[6]} PG_DB=${saved[7]} STACK_URL=${saved[8]}
 	STACK_ENV=("${saved_env[@]}")
 	http GET /
 	assertEquals "the suite's stack still answers" 200 "$STATUS"

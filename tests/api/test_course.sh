@@ -23,13 +23,13 @@ oneTimeTearDown() { stack_stop; }
 
 # The course's session fixture: a fresh database for every test.
 setUp() {
-	sqlite3 "$DB" 'DELETE FROM users'
+	sql 'DELETE FROM users'
 	USER_ID='' OTHER_ID='' TOKEN=''
 }
 
 # Inserts a user as the fixtures do; prints its id.
 insert_user() {
-	sqlite3 "$DB" "INSERT INTO users (username, email, password) VALUES ('$1', '$2', '$TESTTEST_HASH'); SELECT last_insert_rowid();"
+	sql "INSERT INTO users (username, email, password) VALUES ('$1', '$2', '$TESTTEST_HASH') RETURNING id"
 }
 
 # @pytest.fixture user: Teste / teste@test.com / testtest
@@ -178,7 +178,7 @@ test_token_expired_after_time() {
 	put_json "$USER_ID" '{"username":"wrongwrong","email":"wrong@wrong.com","password":"wrong"}'
 	assertHttp 401 '{"detail":"Could not validate credentials"}'
 	assertEquals "Bearer" "$(header WWW-Authenticate)"
-	assertEquals "the user is unchanged" "Teste" "$(sqlite3 "$DB" "SELECT username FROM users WHERE id = $USER_ID")"
+	assertEquals "the user is unchanged" "Teste" "$(sql "SELECT username FROM users WHERE id = $USER_ID")"
 }
 
 test_refresh_token() {

@@ -1,4 +1,5 @@
 #!/bin/bash
+# backends: sqlite
 # test_faults.sh -- the stack under faults: a database locked past its busy
 # timeout, the whole stack killed with SIGKILL in the middle of
 # registrations, a full disk, a read-only disk, and no secret in any log.
@@ -69,7 +70,7 @@ migrate_db() {
 serve_on() {
 	kill -TERM "$FZ_PID" 2>/dev/null
 	wait "$FZ_PID" 2>/dev/null
-	DB=$1
+	DB=$1 STACK_URL=sqlite:///$1
 	stack_serve "${STACK_ENV[@]}"
 	stack_wait
 }

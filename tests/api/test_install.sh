@@ -1,4 +1,5 @@
 #!/bin/bash
+# backends: sqlite
 # test_install.sh -- make install / uninstall into a DESTDIR, and that the
 # installed tree works on its own: binary, migrations, man page, nginx
 # snippets, sandboxed systemd units.
@@ -15,6 +16,7 @@ oneTimeTearDown() { rm -rf "$DEST" "$DEST.log"; }
 test_install_lays_out_the_tree() {
 	local f
 	for f in usr/sbin/fast_zero usr/share/fast_zero/migrations/0001_create_users.sql \
+		usr/share/fast_zero/migrations/postgresql/0001_create_users.sql \
 		usr/share/fast_zero/nginx/fast_zero.conf usr/share/fast_zero/nginx/upstream.conf \
 		usr/share/man/man8/fast_zero.8 usr/lib/systemd/system/fast_zero.service \
 		usr/lib/systemd/system/fast_zero.socket; do

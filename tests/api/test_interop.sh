@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_interop.sh -- the database, the password hashes and the tokens are
-# interchangeable with the course's Python application: a SQLite file made by
-# `alembic upgrade head` and filled with pwdlib's hashes is served as is, our
+# interchangeable with the course's Python application: a SQLite file (or a
+# PostgreSQL database) made by `alembic upgrade head` and filled with pwdlib's
+# hashes is served as is, our
 # hashes verify with argon2-cffi, our tokens decode with PyJWT and PyJWT's are
 # accepted.
 SUITE_NAME=interop
@@ -40,20 +41,38 @@ print(h.hash(pw))
 PY
 }
 
-# Writes the SQLite file the course's `alembic upgrade head` makes, with the
-# users above inserted the way the Python application inserts them.
-make_alembic_db() {
-	local db=$1 entry name email pw kind hash
-	sqlite3 "$db" <<'SQL' || return 1
-CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+# The tables the course's `alembic upgrade head` makes, on each backend.
+ALEMBIC_SQLITE="CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
 INSERT INTO alembic_version VALUES ('74f39286e2f6');
-CREATE TABLE users (id INTEGER NOT NULL, username VARCHAR NOT NULL, password VARCHAR NOT NULL, email VARCHAR NOT NULL, created_at DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, PRIMARY KEY (id), UNIQUE (email), UNIQUE (username));
-SQL
+CREATE TABLE users (id INTEGER NOT NULL, username VARCHAR NOT NULL, password VARCHAR NOT NULL, email VARCHAR NOT NULL, created_at DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, PRIMARY KEY (id), UNIQUE (email), UNIQUE (username));"
+ALEMBIC_POSTGRESQL="CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num));
+INSERT INTO alembic_version VALUES ('74f39286e2f6');
+CREATE TABLE users (id SERIAL NOT NULL, username VARCHAR NOT NULL, password VARCHAR NOT NULL, email VARCHAR NOT NULL, created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT now() NOT NULL, PRIMARY KEY (id), UNIQUE (email), UNIQUE (username));"
+
+# Makes the stack's database the one the course's `alembic upgrade head`
+# makes, with the users above inserted the way the Python application does.
+make_alembic_db() {
+	local entry name email pw kind hash
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		pg_dropdb "$PG_DB" && pg_createdb "$PG_DB" && sql "$ALEMBIC_POSTGRESQL" || return 1
+	else
+		sql "$ALEMBIC_SQLITE" || return 1
+	fi
 	for entry in "${PY_USERS[@]}"; do
 		IFS='|' read -r name email pw kind <<<"$entry"
 		hash=$(py_hash "$kind" "$pw") || return 1
-		sqlite3 "$db" "INSERT INTO users (username, password, email) VALUES ('$name', '$hash', '$email');" || return 1
+		sql "INSERT INTO users (username, password, email) VALUES ('$name', '$hash', '$email');" || return 1
 	done
+}
+
+# The users table's definition, as the backend describes it.
+users_schema() {
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		sql "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'users' ORDER BY ordinal_position"
+		sql "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'users'::regclass ORDER BY conname"
+	else
+		sqlite3 "$DB" .schema | grep 'CREATE TABLE users'
+	fi
 }
 
 # A stack (stack_start: pool, nginx, the harness's fresh database) whose pool
@@ -64,16 +83,17 @@ interop_start() {
 	stack_start ACCESS_TOKEN_EXPIRE_MINUTES=30 || return 1
 	kill -TERM "$FZ_PID"
 	wait "$FZ_PID"
-	DB=$STACK_DIR/database.db
-	make_alembic_db "$DB" || { echo "could not build the alembic database" >&2; return 1; }
-	SCHEMA_BEFORE=$(sqlite3 "$DB" .schema)
-	ROWS_BEFORE=$(sqlite3 "$DB" 'SELECT id, username, password, email, created_at FROM users ORDER BY id')
-	MIGRATE_OUT=$(cd "$STACK_DIR" && env SECRET_KEY=test-secret-key DATABASE_URL=sqlite:///database.db \
+	DB=$STACK_DIR/database.db URL=sqlite:///database.db
+	[ "$FZ_BACKEND" = postgresql ] && URL=$STACK_URL
+	make_alembic_db || { echo "could not build the alembic database" >&2; return 1; }
+	SCHEMA_BEFORE=$(users_schema)
+	ROWS_BEFORE=$(sql 'SELECT id, username, password, email, created_at FROM users ORDER BY id')
+	MIGRATE_OUT=$(cd "$STACK_DIR" && env SECRET_KEY=test-secret-key DATABASE_URL="$URL" \
 		"$FZ_BIN" migrate --migrations "$ROOT/migrations" 2>&1)
 	MIGRATE_RC=$?
 	echo "$MIGRATE_OUT" >>"$STACK_DIR/log"
-	ROWS_AFTER_MIGRATE=$(sqlite3 "$DB" 'SELECT id, username, password, email, created_at FROM users ORDER BY id')
-	stack_serve DATABASE_URL=sqlite:///database.db ACCESS_TOKEN_EXPIRE_MINUTES=30
+	ROWS_AFTER_MIGRATE=$(sql 'SELECT id, username, password, email, created_at FROM users ORDER BY id')
+	stack_serve DATABASE_URL="$URL" ACCESS_TOKEN_EXPIRE_MINUTES=30
 	stack_wait
 }
 
@@ -99,23 +119,23 @@ py() { "$PY" - "$@"; }
 
 test_migration_adopts_the_alembic_database() {
 	assertEquals "migrate exit status" 0 "$MIGRATE_RC"
+	local name=database.db
+	[ "$FZ_BACKEND" = postgresql ] && name="PostgreSQL $PG_DB on $PG_HOST"
 	assertEquals "every migration but 0001, which Alembic made" \
-		"$(migrated_line database.db $((MIGRATIONS - 1)))" "$MIGRATE_OUT"
+		"$(migrated_line "$name" $((MIGRATIONS - 1)))" "$MIGRATE_OUT"
 	assertEquals "schema_migrations holds version 1" 1 \
-		"$(sqlite3 "$DB" 'SELECT count(*) FROM schema_migrations WHERE version = 1')"
-	assertEquals "and every other version once" "$MIGRATIONS" "$(sqlite3 "$DB" 'SELECT count(*) FROM schema_migrations')"
+		"$(sql 'SELECT count(*) FROM schema_migrations WHERE version = 1')"
+	assertEquals "and every other version once" "$MIGRATIONS" "$(sql 'SELECT count(*) FROM schema_migrations')"
 	assertEquals "the users rows are untouched" "$ROWS_BEFORE" "$ROWS_AFTER_MIGRATE"
-	assertEquals "alembic's mark is kept" "74f39286e2f6" "$(sqlite3 "$DB" 'SELECT version_num FROM alembic_version')"
-	assertEquals "the users table is untouched" \
-		"$(echo "$SCHEMA_BEFORE" | grep 'CREATE TABLE users')" \
-		"$(sqlite3 "$DB" .schema | grep 'CREATE TABLE users')"
+	assertEquals "alembic's mark is kept" "74f39286e2f6" "$(sql 'SELECT version_num FROM alembic_version')"
+	assertEquals "the users table is untouched" "$SCHEMA_BEFORE" "$(users_schema)"
 }
 
 test_python_hashes_are_what_the_suite_means() {
 	# The fixture itself: each kind of hash really is what its name says.
-	assertEquals '$argon2id$v=19$m=65536,t=3,p=4$' "$(sqlite3 "$DB" "SELECT substr(password,1,31) FROM users WHERE username='alice'")"
-	assertEquals '$argon2id$v=19$m=102400,t=2,p=8$' "$(sqlite3 "$DB" "SELECT substr(password,1,32) FROM users WHERE username='bob'")"
-	assertEquals '$argon2i$v=19$m=65536,t=3,p=4$' "$(sqlite3 "$DB" "SELECT substr(password,1,30) FROM users WHERE username='carol'")"
+	assertEquals '$argon2id$v=19$m=65536,t=3,p=4$' "$(sql "SELECT substr(password,1,31) FROM users WHERE username='alice'")"
+	assertEquals '$argon2id$v=19$m=102400,t=2,p=8$' "$(sql "SELECT substr(password,1,32) FROM users WHERE username='bob'")"
+	assertEquals '$argon2i$v=19$m=65536,t=3,p=4$' "$(sql "SELECT substr(password,1,30) FROM users WHERE username='carol'")"
 }
 
 test_every_python_user_logs_in() {
@@ -153,7 +173,7 @@ test_python_user_updates_with_our_token() {
 	assertHttp 200 '{"id":3,"username":"carol","email":"carol@example.com"}'
 	# The new hash is ours, verifies with argon2-cffi, and logs in.
 	local hash
-	hash=$(sqlite3 "$DB" "SELECT password FROM users WHERE id = 3")
+	hash=$(sql "SELECT password FROM users WHERE id = 3")
 	assertTrue "argon2-cffi verifies the rewritten hash" \
 		"py '$hash' carol-new <<<'import sys, argon2; argon2.PasswordHasher().verify(sys.argv[1], sys.argv[2])'"
 	login carol@example.com carol-new
@@ -169,7 +189,7 @@ test_our_hash_verifies_with_argon2_cffi() {
 	assertEquals "register: $BODY" 201 "$STATUS"
 	local id hash
 	id=$(echo "$BODY" | jq -r .id)
-	hash=$(sqlite3 "$DB" "SELECT password FROM users WHERE id = $id")
+	hash=$(sql "SELECT password FROM users WHERE id = $id")
 	assertEquals "pwdlib's parameters" '$argon2id$v=19$m=65536,t=3,p=4$' "${hash:0:31}"
 	assertTrue "argon2-cffi verifies it: $hash" \
 		"py '$hash' 'pa ss-ção' <<<'import sys, argon2; assert argon2.PasswordHasher().verify(sys.argv[1], sys.argv[2])'"
@@ -198,8 +218,8 @@ test_two_hashes_of_one_password_differ() {
 	register grace grace@example.com samepass
 	assertEquals 201 "$STATUS"
 	assertNotEquals "a fresh salt each time" \
-		"$(sqlite3 "$DB" "SELECT password FROM users WHERE username='frank'")" \
-		"$(sqlite3 "$DB" "SELECT password FROM users WHERE username='grace'")"
+		"$(sql "SELECT password FROM users WHERE username='frank'")" \
+		"$(sql "SELECT password FROM users WHERE username='grace'")"
 }
 
 # --- tokens, both ways with PyJWT --------------------------------------------
@@ -253,7 +273,7 @@ print(jwt.encode({'sub': 'denis@example.com', 'exp': int(time.time()) + 600}, 't
 PY
 )
 	assertNotNull "PyJWT made a token" "$tok"
-	id=$(sqlite3 "$DB" "SELECT id FROM users WHERE email = 'denis@example.com'")
+	id=$(sql "SELECT id FROM users WHERE email = 'denis@example.com'")
 	http PUT "/users/$id" -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
 		-d '{"username":"dênis","email":"denis@example.com","password":"s3nh@ çã+&=%20/?"}'
 	assertHttp 200 "{\"id\":$id,\"username\":\"dênis\",\"email\":\"denis@example.com\"}"

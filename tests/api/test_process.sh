@@ -126,7 +126,7 @@ test_stale_socket_does_not_stop_the_next_start() {
 test_runs_on_a_socket_handed_over_on_fd0() {
 	kill -TERM "$FZ_PID"
 	wait "$FZ_PID" 2>/dev/null
-	(cd "$STACK_DIR" && exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" \
+	(cd "$STACK_DIR" && exec env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" \
 		spawn-fcgi -n -s "$SOCKET" -- "$FZ_BIN" serve --workers 2 --migrations "$ROOT/migrations") \
 		>>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
@@ -149,7 +149,7 @@ test_runs_on_sockets_passed_by_systemd() {
 	kill -TERM "$FZ_PID"
 	wait "$FZ_PID" 2>/dev/null
 	(cd "$STACK_DIR" && exec systemd-socket-activate -l "$SOCKET" -l "$HASH_SOCKET" -l "$LIST_SOCKET" \
-		-E SECRET_KEY=test-secret-key -E DATABASE_URL="sqlite:///$DB" ${ASAN_OPTIONS:+-E ASAN_OPTIONS} \
+		-E SECRET_KEY=test-secret-key -E DATABASE_URL="$STACK_URL" ${ASAN_OPTIONS:+-E ASAN_OPTIONS} \
 		"$FZ_BIN" serve --workers 2 --migrations "$ROOT/migrations") >>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
 	stack_wait
@@ -229,8 +229,8 @@ test_secret_key_from_dot_env_is_read() {
 
 test_malformed_settings_are_named() {
 	local out
-	out=$(SECRET_KEY=k DATABASE_URL=postgresql://x/y in_empty_dir serve 2>&1)
-	assertEquals "fast_zero: setting DATABASE_URL is not a SQLite URL such as sqlite:///database.db" "$out"
+	out=$(SECRET_KEY=k DATABASE_URL=mysql://x/y in_empty_dir serve 2>&1)
+	assertEquals "fast_zero: setting DATABASE_URL is neither a SQLite URL such as sqlite:///database.db nor a PostgreSQL one such as postgresql://user:password@host:5432/db" "$out"
 	out=$(SECRET_KEY=k ACCESS_TOKEN_EXPIRE_MINUTES=soon in_empty_dir serve 2>&1)
 	assertEquals "fast_zero: setting ACCESS_TOKEN_EXPIRE_MINUTES must be a whole number of minutes, at least 1" "$out"
 	out=$(SECRET_KEY=k WORKERS=-2 in_empty_dir serve 2>&1)
@@ -242,6 +242,14 @@ test_unmigrated_database_stops_the_start() {
 	out=$(SECRET_KEY=k DATABASE_URL=sqlite:///fresh.db in_empty_dir serve --migrations "$ROOT/migrations" 2>&1)
 	assertEquals 1 $?
 	assertEquals "fast_zero: database fresh.db has $MIGRATIONS pending migrations: run fast_zero migrate" "$out"
+}
+
+test_unreachable_postgresql_stops_the_start() {
+	local out
+	out=$(SECRET_KEY=k DATABASE_URL='postgresql://fz:pw@127.0.0.1:1/db?connect_timeout=2' in_empty_dir serve --migrations "$ROOT/migrations" 2>&1)
+	assertEquals 1 $?
+	assertContains "$out" "fast_zero: database: postgresql: connection to server at \"127.0.0.1\", port 1 failed"
+	assertNotContains "the password stays out of the message" "$out" "pw"
 }
 
 test_migrate_is_idempotent() {

@@ -98,10 +98,10 @@ test_sixteen_registrations_of_one_username_make_one_user() {
 	local won
 	won=$(winner_body user16 201)
 	assertEquals "the winner's answer" racer "$(echo "$won" | jq -r .username)"
-	assertEquals "exactly one row" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE username = 'racer'")"
-	assertEquals "no loser's email was stored" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE email LIKE 'racer%@example.com'")"
+	assertEquals "exactly one row" 1 "$(sql "SELECT count(*) FROM users WHERE username = 'racer'")"
+	assertEquals "no loser's email was stored" 1 "$(sql "SELECT count(*) FROM users WHERE email LIKE 'racer%@example.com'")"
 	assertEquals "the row is the winner's" "$(echo "$won" | jq -r '[.id, .email] | join("|")')" \
-		"$(sqlite3 "$DB" "SELECT id || '|' || email FROM users WHERE username = 'racer'")"
+		"$(sql "SELECT id || '|' || email FROM users WHERE username = 'racer'")"
 }
 
 test_sixteen_registrations_of_one_email_make_one_user() {
@@ -111,10 +111,10 @@ test_sixteen_registrations_of_one_email_make_one_user() {
 	local won
 	won=$(winner_body mail16 201)
 	assertEquals "the winner's answer" same@example.com "$(echo "$won" | jq -r .email)"
-	assertEquals "exactly one row" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE email = 'same@example.com'")"
-	assertEquals "no loser's username was stored" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE username LIKE 'mailer%'")"
+	assertEquals "exactly one row" 1 "$(sql "SELECT count(*) FROM users WHERE email = 'same@example.com'")"
+	assertEquals "no loser's username was stored" 1 "$(sql "SELECT count(*) FROM users WHERE username LIKE 'mailer%'")"
 	assertEquals "the row is the winner's" "$(echo "$won" | jq -r '[.id, .username] | join("|")')" \
-		"$(sqlite3 "$DB" "SELECT id || '|' || username FROM users WHERE email = 'same@example.com'")"
+		"$(sql "SELECT id || '|' || username FROM users WHERE email = 'same@example.com'")"
 }
 
 test_registrations_of_one_email_in_two_cases_make_one_user() {
@@ -122,7 +122,7 @@ test_registrations_of_one_email_in_two_cases_make_one_user() {
 	assertEquals "one 201, seven 409, no 500" \
 		"$(printf '1 201\n7 409 {"detail":"Email already exists"}')" "$(tally cased8)"
 	assertEquals "one row, domain lower-cased" "cased@example.org" \
-		"$(sqlite3 "$DB" "SELECT group_concat(email) FROM users WHERE lower(email) = 'cased@example.org'")"
+		"$(sql "SELECT email FROM users WHERE lower(email) = 'cased@example.org'" | paste -sd,)"
 }
 
 # --- PUT races ----------------------------------------------------------------
@@ -176,10 +176,10 @@ test_two_users_racing_for_one_new_username_or_email() {
 			"$(printf '1 200\n1 409 {"detail":"Username or Email already exists"}')" "$(tally "put$round")"
 		won=$(winner_body "put$round" 200)
 		assertEquals "round $round: one row has the name" 1 \
-			"$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE username = 'taken$round'")"
+			"$(sql "SELECT count(*) FROM users WHERE username = 'taken$round'")"
 		assertEquals "round $round: the winner's answer is the row" \
 			"$(echo "$won" | jq -r '[.id, .username, .email] | join("|")')" \
-			"$(sqlite3 "$DB" "SELECT id || '|' || username || '|' || email FROM users WHERE username = 'taken$round'")"
+			"$(sql "SELECT id || '|' || username || '|' || email FROM users WHERE username = 'taken$round'")"
 		# Each user goes back to a name of its own for the next round.
 		for i in 1 2; do
 			PUT_NAME[$i]=putter$i.r$round
@@ -193,9 +193,9 @@ test_two_users_racing_for_one_new_username_or_email() {
 	race_two_puts putmail
 	assertEquals "email: one 200, one 409" \
 		"$(printf '1 200\n1 409 {"detail":"Username or Email already exists"}')" "$(tally putmail)"
-	assertEquals "email: one row has it" 1 "$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE email = 'shared@example.com'")"
+	assertEquals "email: one row has it" 1 "$(sql "SELECT count(*) FROM users WHERE email = 'shared@example.com'")"
 	assertEquals "email: the other row kept its own" 1 \
-		"$(sqlite3 "$DB" "SELECT count(*) FROM users WHERE email IN ('putter1@example.com', 'putter2@example.com')")"
+		"$(sql "SELECT count(*) FROM users WHERE email IN ('putter1@example.com', 'putter2@example.com')")"
 }
 
 # --- the process model under load -------------------------------------------

@@ -16,11 +16,11 @@ auth() { echo "Authorization: Bearer $(token_for "$1")"; }
 
 # The id the database holds for EMAIL.
 id_of() {
-	sqlite3 "$DB" "select id from users where email = '$1'"
+	sql "select id from users where email = '$1'"
 }
 
 user_count() {
-	sqlite3 "$DB" 'select count(*) from users'
+	sql 'select count(*) from users'
 }
 
 # Logs in with the OAuth2 password form; sets STATUS/BODY.
@@ -56,7 +56,7 @@ test_post_users_answers_201_with_the_user() {
 test_post_users_without_slash_is_the_same_route() {
 	assertEquals "status" 201 "$BOB_STATUS"
 	assertEquals "the email's domain is lower-cased, the local part kept" "$BOB" "$BOB_BODY"
-	assertEquals "Bob@example.com" "$(sqlite3 "$DB" 'select email from users where id = 2')"
+	assertEquals "Bob@example.com" "$(sql 'select email from users where id = 2')"
 }
 
 # --- GET /users/ ----------------------------------------------------------
@@ -87,6 +87,26 @@ test_get_users_offset_and_limit() {
 test_get_users_unknown_query_keys_are_ignored() {
 	http GET '/users/?limit=1&color=blue'
 	assertHttp 200 "{\"users\":[$ALICE]}"
+}
+
+# Each list worker keeps its last short page while the data is unchanged:
+# a change made by any other connection is seen by the very next list.
+test_get_users_never_answers_from_before_a_change() {
+	local i
+	for i in $(seq 1 16); do
+		http GET '/users/?offset=1&limit=1'
+		assertHttp 200 "{\"users\":[$BOB]}"
+	done
+	sql "UPDATE users SET username = 'bobby' WHERE id = 2"
+	for i in $(seq 1 16); do
+		http GET '/users/?offset=1&limit=1'
+		assertHttp 200 "{\"users\":[$(echo "$BOB" | jq -c '.username = "bobby"')]}"
+	done
+	sql "UPDATE users SET username = 'bob' WHERE id = 2"
+	for i in $(seq 1 16); do
+		http GET '/users/?offset=1&limit=1'
+		assertHttp 200 "{\"users\":[$BOB]}"
+	done
 }
 
 # --- GET /users/{user_id} -------------------------------------------------
@@ -186,7 +206,7 @@ test_post_email_local_part_is_case_sensitive() {
 	local id
 	id=$(id_of ALICE@example.com)
 	assertHttp 201 "{\"id\":$id,\"username\":\"alice-upper\",\"email\":\"ALICE@example.com\"}"
-	assertEquals "alice keeps her email" "alice@example.com" "$(sqlite3 "$DB" 'select email from users where id = 1')"
+	assertEquals "alice keeps her email" "alice@example.com" "$(sql 'select email from users where id = 1')"
 }
 
 # --- PUT /users/{user_id} -------------------------------------------------
@@ -203,7 +223,7 @@ test_put_updates_the_user() {
 	assertEquals "application/json" "$(header Content-Type)"
 	http GET "/users/$id"
 	assertHttp 200 "$want"
-	assertEquals "Dave.Two@example.org" "$(sqlite3 "$DB" "select email from users where id = $id")"
+	assertEquals "Dave.Two@example.org" "$(sql "select email from users where id = $id")"
 }
 
 test_put_changes_the_password() {
@@ -301,7 +321,7 @@ test_delete_removes_the_user_and_refuses_its_token() {
 	http DELETE "/users/$id" -H "$token"
 	assertHttp 200 '{"message":"User deleted"}'
 	assertEquals "application/json" "$(header Content-Type)"
-	assertEquals "the row is gone" 0 "$(sqlite3 "$DB" "select count(*) from users where id = $id")"
+	assertEquals "the row is gone" 0 "$(sql "select count(*) from users where id = $id")"
 	http GET "/users/$id"
 	assertHttp 404 '{"detail":"User not found"}'
 	http DELETE "/users/$id" -H "$token"
@@ -341,7 +361,7 @@ test_unicode_username_round_trips() {
 	assertHttp 201 "{\"id\":$id,\"username\":\"José 漢字 😀\",\"email\":\"jose@example.com\"}"
 	http GET "/users/$id"
 	assertHttp 200 "{\"id\":$id,\"username\":\"José 漢字 😀\",\"email\":\"jose@example.com\"}"
-	assertEquals "stored as UTF-8" "José 漢字 😀" "$(sqlite3 "$DB" "select username from users where id = $id")"
+	assertEquals "stored as UTF-8" "José 漢字 😀" "$(sql "select username from users where id = $id")"
 }
 
 test_escaped_unicode_is_answered_as_is() {
@@ -364,7 +384,7 @@ test_quotes_backslashes_and_controls_round_trip() {
 	assertHttp 200 "$want"
 	assertEquals "stored unescaped" \
 		"$(printf 'say "hi" \\ back/slash / ctl\t\n\001\037\177\342\200\250' | od -An -tx1 | tr -d ' \n')" \
-		"$(sqlite3 "$DB" "select hex(username) from users where id = $id" | tr 'A-F' 'a-f')"
+		"$(sql "select username from users where id = $id" | od -An -tx1 | tr -d ' \n' | sed 's/0a$//')"
 }
 
 test_empty_username_and_password_are_accepted() {
@@ -424,16 +444,16 @@ test_stored_passwords_are_argon2id_phc_strings() {
 			bad=$((bad + 1))
 			echo "not a PHC string: $h" >&2
 		fi
-	done < <(sqlite3 "$DB" 'select password from users')
+	done < <(sql 'select password from users')
 	assertTrue "there are users" "[ $n -gt 0 ]"
 	assertEquals "hashes that are not argon2id PHC strings" 0 "$bad"
 	assertEquals "each user has its own salt" "$n" \
-		"$(sqlite3 "$DB" 'select password from users' | cut -d'$' -f5 | sort -u | wc -l)"
+		"$(sql 'select password from users' | cut -d'$' -f5 | sort -u | wc -l)"
 }
 
 test_stored_hash_verifies_with_argon2_cffi() {
 	local h
-	h=$(sqlite3 "$DB" "select password from users where email = 'carol@example.com'")
+	h=$(sql "select password from users where email = 'carol@example.com'")
 	assertTrue "argon2-cffi verifies carol's password" \
 		"'$PY' -c 'import argon2, sys; argon2.PasswordHasher().verify(sys.argv[1], \"secret\")' '$h'"
 }

@@ -2,14 +2,12 @@
  * (see common.h). */
 #include "common.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/db.h"
 #include "../../src/json.h"
 #include "../../src/settings.h"
 #include "../../src/store.h"
@@ -32,7 +30,7 @@ enum { USER_COUNT = sizeof users / sizeof *users };
 static struct settings settings;
 static struct app app;
 static bool app_ready;
-static char tmp_dir[256], db_path[300];
+static char tmp_dir[256], db_path[300], db_url[320];
 static struct buf bearer;
 
 void fuzz_fail(const char *what, const char *file, int line)
@@ -99,6 +97,7 @@ static void make_tmp_dir(void)
 	snprintf(tmp_dir, sizeof tmp_dir, "%s/fast_zero-fuzz-XXXXXX", base ? base : "/tmp");
 	FUZZ_CHECK(mkdtemp(tmp_dir) != NULL);
 	snprintf(db_path, sizeof db_path, "%s/fuzz.db", tmp_dir);
+	snprintf(db_url, sizeof db_url, "sqlite:///%s", db_path);
 	atexit(remove_tmp);
 }
 
@@ -107,12 +106,10 @@ static void migrate(void)
 	char err[512];
 	int applied = 0;
 	const char *dir = getenv("FUZZ_MIGRATIONS") ? getenv("FUZZ_MIGRATIONS") : FUZZ_MIGRATIONS;
-	sqlite3 *db = db_open(db_path, err, sizeof err);
-	if (!db || db_migrate(db, dir, &applied, err, sizeof err) != 0) {
+	if (store_migrate(db_url, dir, &applied, err, sizeof err) != 0) {
 		fprintf(stderr, "fuzz: cannot migrate %s from %s: %s\n", db_path, dir, err);
 		abort();
 	}
-	sqlite3_close(db);
 }
 
 static void create_user(const struct fuzz_user *u)
@@ -137,7 +134,7 @@ struct app *fuzz_app(void)
 	migrate();
 	app.settings = &settings;
 	app.gate = (struct hash_gate){.fd = -1, .cap = 1};
-	if (!(app.store = store_open(db_path, err, sizeof err))) {
+	if (!(app.store = store_open(db_url, err, sizeof err))) {
 		fprintf(stderr, "fuzz: cannot open the store: %s\n", err);
 		abort();
 	}

@@ -7,12 +7,41 @@
 #                                 STACK_ACCESS_LOG=off turns its access log off
 #   stack_stop                    SIGTERM both halves, wait, remove the folder
 #   http METHOD PATH [curl args]  sets STATUS, BODY and HEADERS (a file)
+#   sql QUERY                     runs QUERY on the stack's database, rows as a|b lines
 #
+# FZ_BACKEND=postgresql puts the stack on PostgreSQL: a fresh database in the
+# cluster tests/run started (PG_HOST), or in a cluster of the suite's own
+# when it runs alone. STACK_URL is the stack's DATABASE_URL either way.
 # FZ_WRAP, when set, prefixes the pool's command (make valgrind sets it).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FZ_BIN=${FZ_BIN:-$ROOT/fast_zero}
 case $FZ_BIN in /*) ;; *) FZ_BIN=$ROOT/$FZ_BIN ;; esac
+FZ_BACKEND=${FZ_BACKEND:-sqlite}
+. "$ROOT/tests/lib/pg.sh"
+[ "$FZ_BACKEND" = postgresql ] && SUITE_NAME="${SUITE_NAME:-api} (postgresql)"
+
+# The stack's database: a file under STACK_DIR, or a fresh PostgreSQL database.
+stack_database() {
+	DB=$STACK_DIR/test.db
+	STACK_URL=sqlite:///$DB
+	[ "$FZ_BACKEND" = postgresql ] || return 0
+	if [ -z "${PG_HOST:-}" ]; then
+		STACK_PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_pg.XXXXXX")
+		pg_start "$STACK_PG_DIR" "fsync = off" || return 1
+	fi
+	PG_DB=fz_$(basename "$STACK_DIR" | tr -cd 'a-zA-Z0-9' | tr 'A-Z' 'a-z')
+	pg_createdb "$PG_DB" || return 1
+	STACK_URL=$(pg_url "$PG_DB")
+}
+
+sql() {
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		pg_sql "$PG_DB" "$1"
+	else
+		sqlite3 "$DB" "$1"
+	fi
+}
 
 free_port() {
 	local p
@@ -56,17 +85,17 @@ stack_nginx() {
 # A fresh folder for a stack, and the names of its database and sockets.
 stack_init() {
 	STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_test.XXXXXX")
-	DB=$STACK_DIR/test.db
 	SOCKET=$STACK_DIR/fz.sock
 	HASH_SOCKET=$STACK_DIR/fz-hash.sock
 	LIST_SOCKET=$STACK_DIR/fz-list.sock
+	stack_database
 }
 
 stack_start() {
-	stack_init
+	stack_init || return 1
 	(
 		cd "$STACK_DIR" || exit 1
-		env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
+		env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 "$@" \
 			"$FZ_BIN" migrate --migrations "$ROOT/migrations" >>"$STACK_DIR/log" 2>&1
 	) || { cat "$STACK_DIR/log" >&2; return 1; }
 	stack_serve "$@"
@@ -78,7 +107,7 @@ stack_start() {
 stack_serve() {
 	(
 		cd "$STACK_DIR" || exit 1
-		exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
+		exec env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 "$@" \
 			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --hash-listen "unix:$HASH_SOCKET" \
 			--list-listen "unix:$LIST_SOCKET" \
 			--migrations "$ROOT/migrations"
@@ -96,6 +125,27 @@ stack_stop() {
 		echo "not ok - ${SUITE_NAME:-api}: the stack's processes ran clean under the sanitizers"
 	fi
 	rm -rf "$STACK_DIR"
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		pg_dropdb "$PG_DB"
+		if [ -n "${STACK_PG_DIR:-}" ]; then pg_stop; fi
+	fi
+	return 0
+}
+
+# db_fill_users DB N: N users made with SQL (ids 1..N, named after their id;
+# their password is no hash, so they cannot log in): a large table quickly.
+# On PostgreSQL, in the stack's database (DB is the SQLite file's name).
+db_fill_users() {
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		sql "INSERT INTO users (id, username, password, email)
+			SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM generate_series(1, $2) i" &&
+			sql "SELECT setval('users_id_seq', $2)" >/dev/null &&
+			sql "VACUUM ANALYZE users" # the visibility map, for index-only scans
+	else
+		sqlite3 "$1" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+			INSERT INTO users (id, username, password, email)
+			SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM n"
+	fi
 }
 
 # How many migrations the tree has, and migrate's line for N applied to DB:

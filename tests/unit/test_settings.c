@@ -17,6 +17,13 @@ static void test_database_urls(void)
 	CHECK(settings_database_path("sqlite:///:memory:", p, sizeof p) == -1);
 	CHECK(settings_database_path("postgresql://u@h/db", p, sizeof p) == -1);
 	CHECK(settings_database_path("sqlite:///", p, sizeof p) == -1);
+	CHECK(settings_database_kind("sqlite+aiosqlite:///database.db") == DATABASE_SQLITE);
+	CHECK(settings_database_kind("postgresql://u:p@h:5432/db") == DATABASE_POSTGRESQL);
+	CHECK(settings_database_kind("postgres://h/db") == DATABASE_POSTGRESQL);
+	CHECK(settings_database_kind("postgresql+psycopg://u@h/db?sslmode=require") == DATABASE_POSTGRESQL);
+	CHECK(settings_database_kind("postgresql:///db?host=/run/pg") == DATABASE_POSTGRESQL);
+	CHECK(settings_database_kind("mysql://h/db") == -1);
+	CHECK(settings_database_kind("sqlite:///:memory:") == -1);
 }
 
 static void test_defaults_and_required_secret(void)
@@ -33,7 +40,7 @@ static void test_defaults_and_required_secret(void)
 	setenv("SECRET_KEY", "s3cret", 1);
 	CHECK(settings_load(&s, "/nonexistent/.env", SETTINGS_SECRET_REQUIRED, err, sizeof err) == 0);
 	CHECK_STR(s.algorithm, "HS256");
-	CHECK_STR(s.database_path, "database.db");
+	CHECK_STR(s.database_url, "sqlite:///database.db");
 	CHECK(s.expire_minutes == 30);
 }
 

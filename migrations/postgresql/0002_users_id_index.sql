@@ -1,0 +1,3 @@
+-- Nothing to do on PostgreSQL: a deep page of GET /users/ skips its offset
+-- in the primary key's own index (an index-only scan), which is as small as
+-- SQLite's ix_users_id (0002); store_pg.c's list query says how.

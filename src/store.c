@@ -1,0 +1,103 @@
+/* store.c -- store.h's functions, dispatched to the backend DATABASE_URL names. */
+#include <stdio.h>
+
+#include "settings.h"
+#include "store_backend.h"
+
+static const struct store_ops *backend_of(const char *url, char *err, size_t errsz)
+{
+	switch (settings_database_kind(url)) {
+	case DATABASE_SQLITE: return &store_sqlite_ops;
+	case DATABASE_POSTGRESQL: return &store_pg_ops;
+	default: snprintf(err, errsz, "DATABASE_URL names no database this build serves"); return NULL;
+	}
+}
+
+const char *store_describe(const char *url, char *out, size_t outsz)
+{
+	const struct store_ops *ops = backend_of(url, out, outsz);
+	if (ops)
+		ops->describe(url, out, outsz);
+	return out;
+}
+
+struct store *store_open(const char *url, char *err, size_t errsz)
+{
+	const struct store_ops *ops = backend_of(url, err, errsz);
+	return ops ? ops->open(url, err, errsz) : NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+int store_migrate(const char *url, const char *dir, int *applied, char *err, size_t errsz)
+{
+	const struct store_ops *ops = backend_of(url, err, errsz);
+	*applied = 0;
+	return ops ? ops->migrate(url, dir, applied, err, errsz) : -1;
+}
+
+int store_pending(const char *url, const char *dir, char *err, size_t errsz)
+{
+	const struct store_ops *ops = backend_of(url, err, errsz);
+	return ops ? ops->pending(url, dir, err, errsz) : -1;
+}
+
+const char *store_last_error(const struct store *s)
+{
+	return s->ops->last_error(s);
+}
+
+void store_watch(struct store *s, const struct store_watch *w)
+{
+	s->ops->watch(s, w);
+}
+
+uint64_t store_data_version(struct store *s)
+{
+	return s->ops->data_version(s);
+}
+
+enum store_status store_ping(struct store *s)
+{
+	return s->ops->ping(s);
+}
+
+enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out)
+{
+	return s->ops->user_by_id(s, id, out);
+}
+
+enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out)
+{
+	return s->ops->user_by_email(s, email, len, out);
+}
+
+enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
+				  void *arg)
+{
+	return s->ops->user_list(s, offset, limit, each, arg);
+}
+
+enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
+{
+	return s->ops->user_clash(s, in, id);
+}
+
+enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
+{
+	return s->ops->user_create(s, in, id);
+}
+
+enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in)
+{
+	return s->ops->user_update(s, id, in);
+}
+
+enum store_status store_user_delete(struct store *s, int64_t id)
+{
+	return s->ops->user_delete(s, id);
+}

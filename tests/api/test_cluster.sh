@@ -1,0 +1,309 @@
+#!/bin/bash
+# test_cluster.sh -- `make cluster` with three hosts on one PostgreSQL: a user
+# made through one host is known to the others, racing registrations over the
+# hosts give one 201, a host killed outright under reads fails no GET and takes
+# traffic again once restarted, a PostgreSQL restart under load gives only 503s
+# meanwhile and loses no acknowledged write, simultaneous migrations apply
+# once, --allow refuses other peers, and SIGTERM leaves nothing behind.
+# backends: postgresql
+SUITE_NAME=cluster
+. "$(dirname "$0")/../lib/stack.sh"
+
+JSON=(-H 'Content-Type: application/json')
+
+# A free port p whose p+1 and p+2 are free too, on 127.0.0.1 (the hosts'
+# addresses are other loopback addresses, where nothing else listens).
+free_ports() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$(free_port)
+		(echo >"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null || (echo >"/dev/tcp/127.0.0.1/$((p + 2))") 2>/dev/null ||
+			{ echo "$p"; return 0; }
+	done
+	return 1
+}
+
+oneTimeSetUp() {
+	CL=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_cluster.XXXXXX")
+	chmod 755 "$CL" # PostgreSQL's owner, when not us, must reach its folder
+	STACK_DIR=$CL
+	HP=$(free_ports) CPORT=$(free_port)
+	(cd "$ROOT" && exec setsid env -u DATABASE_URL HOSTS=3 PORT="$CPORT" HOST_PORT="$HP" CLUSTER_DIR="$CL" \
+		ACCESS_LOG="$CL/access.log" SECRET_KEY=test-secret-key FZ_BIN="$FZ_BIN" WORKERS=3 scripts/cluster) \
+		>"$CL/log" 2>&1 &
+	CL_PID=$!
+	BASE_URL=http://127.0.0.1:$CPORT MAIN_URL=$BASE_URL
+	STACK_WAIT_STEPS=600 stack_wait || return 1
+	# The cluster's PostgreSQL, for sql and pg_ctl_run.
+	PG_BIN=$(pg_bindir) PG_HOST=$CL/pg PG_DATA=$CL/pg/data PG_USER=fast_zero PG_DB=fast_zero
+	PG_OWNER=$(stat -c %U "$CL/pg")
+	# An nginx in front of host i alone, at HOST_URL[i]: to choose the host.
+	local i
+	for i in 1 2 3; do
+		mkdir -p "$CL/via$i"
+		STACK_DIR=$CL/via$i SOCKET=$(host "$i"):$HP HASH_SOCKET=$(host "$i"):$((HP + 1)) \
+			LIST_SOCKET=$(host "$i"):$((HP + 2)) stack_nginx || return 1
+		HOST_URL[i]=$BASE_URL VIA_PID[i]=$NGINX_PID
+	done
+	BASE_URL=$MAIN_URL
+}
+
+oneTimeTearDown() {
+	kill -TERM "$CL_PID" "${VIA_PID[@]}" 2>/dev/null
+	wait "$CL_PID" "${VIA_PID[@]}" 2>/dev/null
+	rm -rf "$CL"
+}
+
+host() { echo "127.0.0.$(($1 + 1))"; }
+
+# The pids of host i: its supervisor (a child of the cluster script), then
+# its workers.
+host_pids() {
+	local sup
+	for sup in $(pgrep -P "$CL_PID" -f -- "--listen $(host "$1"):$HP "); do
+		echo "$sup"
+		pgrep -P "$sup"
+	done
+}
+
+# via I METHOD PATH [curl args]: the request through host I alone.
+via() {
+	local saved=$BASE_URL
+	BASE_URL=${HOST_URL[$1]}
+	shift
+	http "$@"
+	BASE_URL=$saved
+}
+
+register() { # USERNAME EMAIL [HOST]
+	if [ -n "${3:-}" ]; then
+		via "$3" POST /users/ "${JSON[@]}" -d "{\"username\":\"$1\",\"email\":\"$2\",\"password\":\"pw-$1\"}"
+	else
+		http POST /users/ "${JSON[@]}" -d "{\"username\":\"$1\",\"email\":\"$2\",\"password\":\"pw-$1\"}"
+	fi
+}
+
+# reads SECONDS FILE: GETs through the cluster's nginx for SECONDS, one status
+# per line in FILE (a few readers at once, each on its own connections).
+reads() {
+	local until=$(($(date +%s) + $1)) r pids=()
+	for r in 1 2 3; do
+		(
+			while [ "$(date +%s)" -lt "$until" ]; do
+				curl -s -w '%{http_code}\n' -o /dev/null "$MAIN_URL/users/?limit=5" -o /dev/null "$MAIN_URL/users/1" \
+					-o /dev/null "$MAIN_URL/"
+			done
+		) >"$2.$r" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cat "$2".? >"$2"
+}
+
+test_cluster_serves_through_every_host() {
+	local i
+	for i in 1 2 3; do
+		via "$i" GET /
+		assertHttp 200 '{"message":"Olá Mundo!"}'
+	done
+	assertContains "the hosts' ps lines name their addresses" "$(ps -o args= -p "$(host_pids 2 | head -1)")" \
+		"--listen 127.0.0.3:$HP --hash-listen 127.0.0.3:$((HP + 1)) --list-listen 127.0.0.3:$((HP + 2))"
+	assertEquals "its workers say the same" 1 "$(ps -o args= -p "$(host_pids 2 | sed -n 2p)" | grep -c -- "--listen 127.0.0.3:$HP")"
+}
+
+test_user_registered_through_one_host_logs_in_through_another() {
+	register ana ana@example.com 1
+	assertHttp 201 '{"id":1,"username":"ana","email":"ana@example.com"}'
+	via 2 POST /auth/token -d 'username=ana@example.com&password=pw-ana'
+	assertEquals "login through host 2" 200 "$STATUS"
+	local token
+	token=$(echo "$BODY" | jq -r .access_token)
+	via 3 POST /auth/refresh_token -H "Authorization: Bearer $token"
+	assertEquals "its token accepted by host 3" 200 "$STATUS"
+	via 3 GET /users/1
+	assertHttp 200 '{"id":1,"username":"ana","email":"ana@example.com"}'
+	grep -q '"POST /users/ .* 201 .*up=127.0.0.2:' "$CL/via1/access.log"
+	assertTrue "the access line names the host that answered" $?
+}
+
+test_sixteen_racing_registrations_over_the_hosts_give_one_201() {
+	local i pids=()
+	for i in $(seq 1 16); do
+		curl -s -o /dev/null -w '%{http_code}\n' -X POST "${HOST_URL[$((i % 3 + 1))]}/users/" "${JSON[@]}" \
+			-d "{\"username\":\"racer\",\"email\":\"racer$i@example.com\",\"password\":\"pw\"}" >"$CL/race.$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	assertEquals "one 201, fifteen 409" "$(printf '      1 201\n     15 409')" "$(cat "$CL"/race.* | sort | uniq -c)"
+	assertEquals "one row" 1 "$(sql "SELECT count(*) FROM users WHERE username = 'racer'")"
+	rm -f "$CL"/race.*
+}
+
+test_sigkill_of_one_host_under_reads_fails_no_get() {
+	local before
+	before=$(host_pids 2 | tr '\n' ' ')
+	assertNotNull "host 2 runs" "$before"
+	reads 4 "$CL/kill_reads" &
+	local load=$!
+	sleep 1.5
+	# shellcheck disable=SC2086
+	kill -KILL $before
+	wait "$load"
+	assertEquals "every GET answered 200" "" "$(grep -v '^200$' "$CL/kill_reads" | sort | uniq -c)"
+	assertTrue "reads ran ($(wc -l <"$CL/kill_reads"))" "[ $(wc -l <"$CL/kill_reads") -gt 50 ]"
+	KILLED="$before"
+}
+
+test_the_restarted_host_takes_traffic_again() {
+	local now i seen=0
+	for _ in $(seq 1 50); do # the cluster starts it again a second later
+		now=$(host_pids 2 | head -1)
+		[ -n "$now" ] && [[ " ${KILLED:-} " != *" $now "* ]] && via 2 GET / && [ "$STATUS" = 200 ] && break
+		sleep 0.2
+	done
+	assertEquals "host 2 answers again" 200 "$STATUS"
+	local mark
+	mark=$(wc -l <"$CL/access.log")
+	for _ in $(seq 1 40); do # nginx tries it again fail_timeout (2 s) after its failure
+		for i in 1 2 3 4 5 6; do http GET /users/1; done
+		seen=$(tail -n +"$((mark + 1))" "$CL/access.log" | grep -c '"GET /users/1 .* 200 .*up=127.0.0.3:')
+		[ "$seen" -gt 0 ] && break
+		sleep 0.2
+	done
+	assertTrue "nginx sends host 2 requests again" "[ $seen -gt 0 ]"
+}
+
+# writes SECONDS FILE PREFIX: registrations of fresh users for SECONDS, one
+# "status username" per line in FILE.
+writes() {
+	local until=$(($(date +%s) + $1)) w n pids=()
+	for w in 1 2; do
+		(
+			n=0
+			while [ "$(date +%s)" -lt "$until" ]; do
+				n=$((n + 1))
+				curl -s -o /dev/null -w "%{http_code} $3$w-$n\n" -X POST "$MAIN_URL/users/" "${JSON[@]}" \
+					-d "{\"username\":\"$3$w-$n\",\"email\":\"$3$w-$n@example.com\",\"password\":\"pw\"}"
+			done
+		) >"$2.$w" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	cat "$2".? >"$2"
+}
+
+all_workers() {
+	local i
+	for i in 1 2 3; do host_pids "$i"; done | sort
+}
+
+test_postgresql_restart_gives_only_503s_and_loses_no_acknowledged_write() {
+	local workers_before
+	workers_before=$(all_workers)
+	reads 5 "$CL/pg_reads" &
+	local r=$!
+	writes 5 "$CL/pg_writes" pgw &
+	local w=$!
+	sleep 1
+	pg_ctl_run -m fast -w restart >/dev/null 2>&1
+	assertTrue "pg_ctl restart" $?
+	sleep 1
+	local i bad=""
+	for i in $(seq 1 20); do # the pool is back within a second of the server's return
+		http GET /users/1
+		[ "$STATUS" = 200 ] || bad="$bad $STATUS"
+	done
+	assertEquals "reads a second after the server's return" "" "$bad"
+	register after-restart after-restart@example.com
+	assertEquals "a write a second after the server's return" 201 "$STATUS"
+	wait "$r" "$w"
+	assertEquals "reads meanwhile: 200 or 503" "" "$(grep -v '^\(200\|503\)$' "$CL/pg_reads" | sort | uniq -c)"
+	assertEquals "writes meanwhile: 201 or 503" "" "$(grep -v '^\(201\|503\) ' "$CL/pg_writes" | sort | uniq -c)"
+	local acked stored
+	acked=$(grep '^201 ' "$CL/pg_writes" | cut -d' ' -f2 | sort)
+	stored=$(sql "SELECT username FROM users WHERE username LIKE 'pgw%' ORDER BY username" | sort)
+	assertEquals "every acknowledged write is in the database" "$acked" "$stored"
+	assertTrue "writes were acknowledged ($(echo "$acked" | wc -w))" "[ $(echo "$acked" | wc -w) -gt 3 ]"
+	assertEquals "no worker died" "$workers_before" "$(all_workers)"
+	assertEquals "no worker crashed" "" "$(grep -h 'killed by signal\|exited with status' "$CL"/host*.log)"
+}
+
+test_three_simultaneous_migrations_apply_each_once() {
+	local i total=0 n pids=()
+	pg_createdb migrated3
+	for i in 1 2 3; do
+		(DATABASE_URL=$(pg_url migrated3) "$FZ_BIN" migrate --migrations "$ROOT/migrations" >"$CL/migrate.$i" 2>&1
+			echo "rc=$?" >>"$CL/migrate.$i") &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	n=$(ls "$ROOT"/migrations/*.sql "$ROOT"/migrations/postgresql/*.sql | xargs -n1 basename | sort -u | wc -l)
+	for i in 1 2 3; do
+		assertContains "migrate $i succeeds" "$(cat "$CL/migrate.$i")" "rc=0"
+		total=$((total + $(grep -o '[0-9]* migrations\? applied' "$CL/migrate.$i" | cut -d' ' -f1)))
+	done
+	assertEquals "each migration applied once in all" "$n" "$total"
+	assertEquals "each recorded once" "$n" "$(pg_sql migrated3 'SELECT count(*) FROM schema_migrations')"
+	pg_dropdb migrated3
+}
+
+# serve_alone ADDRESS PORT [--allow ...]: a host of the cluster's database on
+# ADDRESS:PORT, with an nginx of its own; sets ALONE_PID, ALONE_URL, ALONE_NGINX.
+serve_alone() {
+	local addr=$1 port=$2
+	shift 2
+	mkdir -p "$CL/alone"
+	(cd "$CL/alone" && exec env SECRET_KEY=test-secret-key DATABASE_URL="$(pg_url fast_zero)" WORKERS=1 \
+		"$FZ_BIN" serve --listen "$addr:$port" --hash-listen "$addr:$((port + 1))" \
+		--list-listen "$addr:$((port + 2))" --migrations "$ROOT/migrations" "$@") >"$CL/alone/host.log" 2>&1 &
+	ALONE_PID=$!
+	STACK_DIR=$CL/alone SOCKET=$addr:$port HASH_SOCKET=$addr:$((port + 1)) LIST_SOCKET=$addr:$((port + 2)) stack_nginx
+	ALONE_URL=$BASE_URL ALONE_NGINX=$NGINX_PID BASE_URL=$MAIN_URL
+	for _ in $(seq 1 100); do
+		(echo >"/dev/tcp/$addr/$port") 2>/dev/null && return 0
+		sleep 0.05
+	done
+}
+
+stop_alone() {
+	kill -TERM "$ALONE_PID" "$ALONE_NGINX" 2>/dev/null
+	wait "$ALONE_PID" "$ALONE_NGINX" 2>/dev/null
+}
+
+test_allow_refuses_other_peers_and_says_so() {
+	local p
+	p=$(free_ports)
+	serve_alone 127.0.0.9 "$p" --allow 127.0.0.5,10.0.0.0/8
+	curl -s -o /dev/null "$ALONE_URL/"
+	assertEquals "nginx (from 127.0.0.1) is refused" 502 "$(curl -s -o /dev/null -w '%{http_code}' "$ALONE_URL/")"
+	assertContains "the refusal is logged" "$(cat "$CL/alone/host.log")" \
+		"refused a FastCGI connection from 127.0.0.1: not in --allow"
+	stop_alone
+	serve_alone 127.0.0.9 "$p" --allow 127.0.0.1/32
+	assertEquals "an allowed peer is served" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$ALONE_URL/")"
+	stop_alone
+	local out
+	out=$(SECRET_KEY=k DATABASE_URL="$(pg_url fast_zero)" "$FZ_BIN" serve --listen "127.0.0.9:$p" \
+		--migrations "$ROOT/migrations" --allow 'nonsense' 2>&1)
+	assertEquals "a bad --allow stops the start" 2 $?
+	assertContains "$out" "--allow: nonsense is not an address or ADDRESS/BITS"
+}
+
+test_sigterm_leaves_no_process_socket_or_server() {
+	local pids
+	pids=$(pgrep -s "$CL_PID" | tr '\n' ' ')
+	kill -TERM "$CL_PID"
+	wait "$CL_PID"
+	assertEquals "the cluster exits 0" 0 $?
+	sleep 0.5
+	local left=""
+	for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+	assertEquals "no process of its session left" "" "$left"
+	assertEquals "no PostgreSQL left" "" "$(pgrep -f -- "-D $CL/pg/data")"
+	assertFalse "its cluster is removed" "[ -e '$CL/pg' ]"
+	assertFalse "nothing listens on the hosts' port" "(echo >/dev/tcp/127.0.0.2/$HP) 2>/dev/null"
+	assertFalse "nothing listens on nginx's port" "(echo >/dev/tcp/127.0.0.1/$CPORT) 2>/dev/null"
+}
+
+. "$(dirname "$0")/../lib/report.sh"
+. shunit2
