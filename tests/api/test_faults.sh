@@ -104,29 +104,6 @@ skip_without_mounts() {
 	return 0
 }
 
-# lock_db: another process holds the database's write lock (BEGIN EXCLUSIVE,
-# kept open through a fifo) until unlock_db.
-lock_db() {
-	mkfifo "$STACK_DIR/lock.in"
-	sqlite3 "$DB" <"$STACK_DIR/lock.in" >"$STACK_DIR/lock.out" 2>&1 &
-	LOCK_PID=$!
-	exec 7>"$STACK_DIR/lock.in"
-	echo 'BEGIN EXCLUSIVE;' >&7
-	for _ in $(seq 1 100); do
-		sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || return 0
-		sleep 0.05
-	done
-	fail "the lock was not taken: $(cat "$STACK_DIR/lock.out")"
-	return 1
-}
-unlock_db() {
-	[ -n "$LOCK_PID" ] || return 0
-	echo 'COMMIT;' >&7
-	exec 7>&-
-	wait "$LOCK_PID" 2>/dev/null
-	LOCK_PID=
-}
-
 # timed NAME METHOD PATH [curl args]: a request in the background; its
 # status, time, headers and body land in $STACK_DIR/NAME.{code,headers,body}.
 timed() {

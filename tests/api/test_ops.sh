@@ -1,9 +1,11 @@
 #!/bin/bash
+# backends: sqlite
 # test_ops.sh -- running it in production: GET /metrics (parsed with the
 # real Prometheus parser, its counters moving by what was sent), who may
 # read it, `fast_zero status` under load, MAX_REQUESTS recycling, the
 # REQUEST_KILL_TIMEOUT kill, the slow log and the audit log. Each test runs
-# on a stack of its own, with the settings it is about.
+# on a stack of its own, with the settings it is about; on SQLite only,
+# whose write lock another process can hold (lock_db) to keep a request busy.
 SUITE_NAME=ops
 . "$(dirname "$0")/../lib/stack.sh"
 
@@ -44,28 +46,6 @@ register() {
 login() {
 	http POST /auth/token --data-urlencode "username=$1" --data-urlencode "password=$2"
 	TOKEN=$(printf '%s' "$BODY" | jq -r '.access_token // empty' 2>/dev/null)
-}
-
-# The database's write lock held by another process until unlock_db.
-lock_db() {
-	mkfifo "$STACK_DIR/lock.in"
-	sqlite3 "$DB" <"$STACK_DIR/lock.in" >"$STACK_DIR/lock.out" 2>&1 &
-	LOCK_PID=$!
-	exec 7>"$STACK_DIR/lock.in"
-	echo 'BEGIN EXCLUSIVE;' >&7
-	for _ in $(seq 1 100); do
-		sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || return 0
-		sleep 0.05
-	done
-	fail "the lock was not taken: $(cat "$STACK_DIR/lock.out")"
-	return 1
-}
-unlock_db() {
-	[ -n "$LOCK_PID" ] || return 0
-	echo 'COMMIT;' >&7
-	exec 7>&-
-	wait "$LOCK_PID" 2>/dev/null
-	LOCK_PID=
 }
 
 K='method="GET",route="/users/{user_id}"'
