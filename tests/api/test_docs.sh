@@ -83,7 +83,7 @@ test_openapi_is_fastapis_for_the_course_app() {
 	http GET /openapi.json
 	assertEquals "info" '{"title":"FastAPI","version":"0.1.0"}' "$(jq -c .info <<<"$BODY")"
 	assertEquals "schemas" \
-		'["Body_login_for_access_token_auth_token_post","HTTPValidationError","Message","Token","UserList","UserPublic","UserSchema","ValidationError"]' \
+		'["Body_login_for_access_token_auth_token_post","HTTPError","HTTPValidationError","Message","Token","UserList","UserPublic","UserSchema","ValidationError"]' \
 		"$(jq -c '.components.schemas | keys' <<<"$BODY")"
 	assertEquals "security scheme" \
 		'{"OAuth2PasswordBearer":{"type":"oauth2","flows":{"password":{"scopes":{},"tokenUrl":"auth/token"}}}}' \

@@ -100,6 +100,21 @@ stack_start() {
 	) || { cat "$STACK_DIR/log" >&2; return 1; }
 	stack_serve "$@"
 	stack_nginx || { cat "$STACK_DIR/log" >&2; return 1; }
+	stack_wait && stack_prism
+}
+
+# With FZ_PRISM (npm's @stoplight/prism-cli) and PRISM_LOG_DIR set, the
+# requests go through `prism proxy`, which checks every answer against
+# docs/openapi.json; its log lands in PRISM_LOG_DIR (tests/api/test_openapi.sh).
+stack_prism() {
+	PRISM_PID=
+	[ -n "${FZ_PRISM:-}" ] || return 0
+	local port
+	port=$(free_port)
+	"$FZ_PRISM" proxy --host 127.0.0.1 --port "$port" "$ROOT/docs/openapi.json" "$BASE_URL" \
+		>>"$PRISM_LOG_DIR/$(basename "$STACK_DIR").log" 2>&1 &
+	PRISM_PID=$!
+	BASE_URL=http://127.0.0.1:$port
 	stack_wait
 }
 
@@ -117,8 +132,8 @@ stack_serve() {
 }
 
 stack_stop() {
-	kill -TERM "$FZ_PID" "$NGINX_PID" 2>/dev/null
-	wait "$FZ_PID" "$NGINX_PID" 2>/dev/null
+	kill -TERM "$FZ_PID" "$NGINX_PID" ${PRISM_PID:-} 2>/dev/null
+	wait "$FZ_PID" "$NGINX_PID" ${PRISM_PID:-} 2>/dev/null
 	if grep -q "ERROR: \(AddressSanitizer\|LeakSanitizer\)\|runtime error:" "$STACK_DIR/log" 2>/dev/null; then
 		echo "sanitizer report in the stack's log:" >&2
 		grep -A30 "ERROR: \(AddressSanitizer\|LeakSanitizer\)\|runtime error:" "$STACK_DIR/log" >&2
@@ -198,10 +213,11 @@ assertHttp() {
 }
 
 # lock_db: (SQLite) another process holds the database's write lock (BEGIN EXCLUSIVE,
-# kept open through a fifo) until unlock_db.
+# kept open through a fifo) until unlock_db. The holder waits out a lock a
+# worker holds for a moment (a checkpoint) instead of failing at once.
 lock_db() {
 	mkfifo "$STACK_DIR/lock.in"
-	sqlite3 "$DB" <"$STACK_DIR/lock.in" >"$STACK_DIR/lock.out" 2>&1 &
+	sqlite3 -cmd '.timeout 5000' "$DB" <"$STACK_DIR/lock.in" >"$STACK_DIR/lock.out" 2>&1 &
 	LOCK_PID=$!
 	exec 7>"$STACK_DIR/lock.in"
 	echo 'BEGIN EXCLUSIVE;' >&7
