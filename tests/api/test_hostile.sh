@@ -191,7 +191,7 @@ register() { # USERNAME EMAIL PASSWORD
 }
 
 oneTimeSetUp() {
-	LOGIN_RATE_LIMIT=off stack_start || return 1
+	RATE_LIMIT=off stack_start || return 1
 	PIDS_AT_START=$(worker_pids)
 	register hostile hostile@example.com hostile-pw # id 1: the caller of PUT /users/1
 	register rnd rnd@example.com rnd-pw             # id 2: the target of the random PUTs

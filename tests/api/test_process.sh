@@ -220,7 +220,7 @@ test_secret_key_from_dot_env_is_read() {
 	out=$(cd "$d" && env -u SECRET_KEY DATABASE_URL=sqlite:///db ALGORITHM=HS999 "$FZ_BIN" migrate --migrations "$ROOT/migrations" 2>&1)
 	assertEquals "the environment wins over .env" "fast_zero: setting ALGORITHM must be HS256, HS384 or HS512" "$out"
 	out=$(cd "$d" && env -u SECRET_KEY -u ALGORITHM DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$ROOT/migrations" 2>&1)
-	assertEquals "fast_zero: db: 1 migration applied" "$out"
+	assertEquals "$(migrated db "$MIGRATION_COUNT")" "$out"
 	rm -rf "$d"
 }
 
@@ -238,21 +238,37 @@ test_unmigrated_database_stops_the_start() {
 	local out
 	out=$(SECRET_KEY=k DATABASE_URL=sqlite:///fresh.db in_empty_dir serve --migrations "$ROOT/migrations" 2>&1)
 	assertEquals 1 $?
-	assertEquals "fast_zero: database fresh.db has 1 pending migration: run fast_zero migrate" "$out"
+	assertEquals "fast_zero: database fresh.db has $MIGRATION_COUNT pending migrations: run fast_zero migrate" "$out"
 }
 
 test_migrate_is_idempotent() {
 	local d out
 	d=$(mktemp -d)
 	out=$(cd "$d" && SECRET_KEY= DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$ROOT/migrations")
-	assertEquals "fast_zero: db: 1 migration applied" "$out"
+	assertEquals "$(migrated db "$MIGRATION_COUNT")" "$out"
 	local schema_before
 	schema_before=$(sqlite3 "$d/db" .schema)
 	out=$(cd "$d" && DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$ROOT/migrations")
 	assertEquals "fast_zero: db: 0 migrations applied" "$out"
 	assertEquals "$schema_before" "$(sqlite3 "$d/db" .schema)"
-	assertEquals 1 "$(sqlite3 "$d/db" 'select count(*) from schema_migrations')"
+	assertEquals "$MIGRATION_COUNT" "$(sqlite3 "$d/db" 'select count(*) from schema_migrations')"
 	assertEquals "0600" "$(stat -c %a "$d/db" | xargs printf '%04d')"
+	rm -rf "$d"
+}
+
+test_migration_rebuilding_users_keeps_its_indexes() {
+	local d out
+	d=$(mktemp -d)
+	mkdir "$d/first"
+	cp "$ROOT/migrations/0001_create_users.sql" "$d/first/"
+	(cd "$d" && DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$d/first" >/dev/null)
+	sqlite3 "$d/db" "CREATE INDEX ix_users_created_at ON users (created_at); INSERT INTO users (id, username, password, email) VALUES (7, 'a', 'x', 'a@example.com')"
+	(cd "$d" && DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$ROOT/migrations" >/dev/null)
+	assertEquals "the index is still there" "CREATE INDEX ix_users_created_at ON users (created_at)" \
+		"$(sqlite3 "$d/db" "SELECT sql FROM sqlite_master WHERE name = 'ix_users_created_at'")"
+	assertEquals "and the row" "7|a" "$(sqlite3 "$d/db" 'SELECT id, username FROM users')"
+	sqlite3 "$d/db" "DELETE FROM users WHERE id = 7; INSERT INTO users (username, password, email) VALUES ('b', 'x', 'b@example.com')"
+	assertEquals "a deleted id is not given again" 8 "$(sqlite3 "$d/db" 'SELECT id FROM users')"
 	rm -rf "$d"
 }
 
@@ -266,7 +282,7 @@ CREATE TABLE users (id INTEGER NOT NULL, username VARCHAR NOT NULL, password VAR
 INSERT INTO users (username, password, email) VALUES ('alice', 'x', 'alice@example.com');
 SQL
 	out=$(cd "$d" && DATABASE_URL=sqlite+aiosqlite:///database.db "$FZ_BIN" migrate --migrations "$ROOT/migrations")
-	assertEquals "fast_zero: database.db: 0 migrations applied" "$out"
+	assertEquals "0001 is adopted, the others applied" "$(migrated database.db $((MIGRATION_COUNT - 1)))" "$out"
 	assertEquals 1 "$(sqlite3 "$d/database.db" 'select count(*) from schema_migrations where version = 1')"
 	assertEquals "alice" "$(sqlite3 "$d/database.db" 'select username from users')"
 	rm -rf "$d"

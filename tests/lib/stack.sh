@@ -89,6 +89,13 @@ stack_stop() {
 	rm -rf "$STACK_DIR"
 }
 
+# How many migrations there are, and what `fast_zero migrate` prints when it
+# applied N of them to the database at PATH: migrated PATH N.
+MIGRATION_COUNT=$(find "$ROOT/migrations" -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l)
+migrated() {
+	if [ "$2" = 1 ]; then echo "fast_zero: $1: 1 migration applied"; else echo "fast_zero: $1: $2 migrations applied"; fi
+}
+
 # How many workers a stack runs: WORKERS=4 on the main socket, one per core
 # on the hash socket.
 POOL_SIZE=$((4 + $(nproc)))
