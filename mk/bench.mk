@@ -1,12 +1,15 @@
 # mk/bench.mk -- `make bench`: our stack against nginx answering the greeting
-# by itself, in one run (scripts/bench; results in bench/). BENCH_QUICK=1
-# makes it a short smoke run, written to build/bench/quick/.
+# by itself, in one run (scripts/bench; results in bench/), with every
+# throttle off (RATE_LIMIT=off: it measures speed, from one address); then
+# bench/abuse, with the default limits, measures what one abusive client
+# does to the others. BENCH_QUICK=1 makes both short smoke runs.
 
 .PHONY: bench
 bench:
 	@scripts/deps wrk gnuplot-nox
 	@$(MAKE) --no-print-directory fast_zero build/bench/argon2_cpu
-	@scripts/bench
+	@RATE_LIMIT=off scripts/bench
+	@bench/abuse
 
 # The CPU cost of one argon2_verify at the service's parameters: the login ceiling.
 build/bench/argon2_cpu: bench/argon2_cpu.c

@@ -126,7 +126,8 @@ test_stale_socket_does_not_stop_the_next_start() {
 test_runs_on_a_socket_handed_over_on_fd0() {
 	kill -TERM "$FZ_PID"
 	wait "$FZ_PID" 2>/dev/null
-	(cd "$STACK_DIR" && exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" \
+	# umask: the socket rw for the group, which nginx's workers are in (as root, they run as nobody).
+	(cd "$STACK_DIR" && umask 0007 && exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" \
 		spawn-fcgi -n -s "$SOCKET" -- "$FZ_BIN" serve --workers 2 --migrations "$ROOT/migrations") \
 		>>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
@@ -152,6 +153,9 @@ test_runs_on_sockets_passed_by_systemd() {
 		-E SECRET_KEY=test-secret-key -E DATABASE_URL="sqlite:///$DB" ${ASAN_OPTIONS:+-E ASAN_OPTIONS} \
 		"$FZ_BIN" serve --workers 2 --migrations "$ROOT/migrations") >>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
+	# What the socket unit's SocketMode=0660 does (nginx's workers are in the group).
+	for _ in $(seq 100); do [ -S "$SOCKET" ] && [ -S "$HASH_SOCKET" ] && break; sleep 0.05; done
+	chmod 0660 "$SOCKET" "$HASH_SOCKET"
 	stack_wait
 	http POST /users/ -H 'Content-Type: application/json' \
 		-d '{"username":"sd","email":"sd@example.com","password":"pw"}'
