@@ -233,8 +233,8 @@ static int restore_indexes(sqlite3 *db, const struct buf *saved)
 		const char *name = saved->data + at, *sql = name + strlen(name) + 1;
 		int exists = 0;
 		at = (size_t)(sql - saved->data) + strlen(sql) + 1;
-		if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", name,
-			      &exists))
+		if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+			      name, &exists))
 			return -1;
 		if (!exists && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			return -1;

@@ -218,7 +218,8 @@ const char *form_get(const struct form *f, const char *name, size_t *len)
 	for (size_t i = f->count; i-- > 0;) {
 		/* Keys are compared whole: "username%00junk" is not "username", as in Starlette. */
 		const char *key = f->text.data + f->offsets[i * 2];
-		if (f->offsets[i * 2 + 1] - f->offsets[i * 2] - 1 != name_len || memcmp(key, name, name_len) != 0)
+		if (f->offsets[i * 2 + 1] - f->offsets[i * 2] - 1 != name_len ||
+		    memcmp(key, name, name_len) != 0)
 			continue;
 		size_t start = f->offsets[i * 2 + 1];
 		size_t stop = i + 1 < f->count ? f->offsets[(i + 1) * 2] : f->text.len;

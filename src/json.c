@@ -936,7 +936,8 @@ static long double pow10l_of(int k)
  * it reads back as x, and whether it is the nearest p-digit decimal. long
  * double's 64 bits leave an error far below margin; a case within margin of
  * a boundary is UNSURE and left to the exact search. */
-static enum decision reads_as(long double c, long double xs, long double lo, long double hi, long double margin)
+static enum decision reads_as(long double c, long double xs, long double lo, long double hi,
+			      long double margin)
 {
 	long double d = c - xs;
 	if (d > -lo / 2 + margin && d < hi / 2 - margin)
@@ -971,7 +972,8 @@ static bool shortest_fast(const char *text, double x, uint64_t *m_out, int *exp_
 	for (int p = 15; p <= 17; p++) {
 		long double scale = pow10l_of(p - e10), xs = lx * scale;
 		*needed = p;
-		long double top = pow10l_of(p), margin = xs * 4e-19L; /* thrice the error of two roundings and powl */
+		long double top = pow10l_of(p),
+			    margin = xs * 4e-19L; /* thrice the error of two roundings and powl */
 		if (xs < top / 10 || xs >= top)
 			return false;
 		long double c = roundl(xs);

@@ -183,7 +183,8 @@ static int serve(const struct options *o)
 	if (load_settings(o, &s, SETTINGS_SECRET_REQUIRED) || check_database(o, &s))
 		return 1;
 	if (strlen(s.secret_key) < SETTINGS_SECRET_MIN)
-		log_warning("setting SECRET_KEY is %zu bytes: tokens signed with it can be forged by guessing it; "
+		log_warning("setting SECRET_KEY is %zu bytes: tokens signed with it can be forged by "
+			    "guessing it; "
 			    "use at least %d random bytes",
 			    strlen(s.secret_key), SETTINGS_SECRET_MIN);
 	struct pool_options po = {.listen = o->listen,

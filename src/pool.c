@@ -375,7 +375,7 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 	if ((p.hash_gate_fd = hash_gate_create(hash_gate_cap())) < 0)
 		log_error("no password-hashing gate (%s): hashing is not capped", strerror(errno));
 	if (throttle_create())
-		log_error("no per-account throttle (%s): only nginx's per-address one holds", strerror(errno));
+		log_error("no hashing budgets (%s): only nginx's limits hold", strerror(errno));
 	log_info("serving FastCGI with %ld workers%s", p.listeners[MAIN].size,
 		 p.listeners[HASH].fd >= 0 ? ", and password hashing on its own socket" : "");
 	bool running = true;

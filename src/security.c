@@ -194,8 +194,9 @@ int token_make(const struct settings *s, const char *subject, time_t now, int64_
 	char header[48];
 	int header_len = snprintf(header, sizeof header, "{\"alg\":\"%s\",\"typ\":\"JWT\"}", s->algorithm);
 	buf_init(&claims);
-	buf_printf(&claims, "{\"auth_time\":%lld.%03lld,\"exp\":%lld,\"iat\":%lld,\"sub\":", (long long)(auth_ms / 1000),
-		   (long long)(auth_ms % 1000), (long long)token_expiry(s, now, auth_ms), (long long)now);
+	buf_printf(&claims, "{\"auth_time\":%lld.%03lld,\"exp\":%lld,\"iat\":%lld,\"sub\":",
+		   (long long)(auth_ms / 1000), (long long)(auth_ms % 1000),
+		   (long long)token_expiry(s, now, auth_ms), (long long)now);
 	json_add_cstr(&claims, subject);
 	buf_addc(&claims, '}');
 	size_t start = out->len;
@@ -204,8 +205,8 @@ int token_make(const struct settings *s, const char *subject, time_t now, int64_
 	add_base64url(out, (const unsigned char *)claims.data, claims.len);
 	int rc = -1;
 	if (buf_ok(out) && buf_ok(&claims) &&
-	    HMAC(digest_of(s), s->secret_key, (int)strlen(s->secret_key), (const unsigned char *)out->data + start,
-		 out->len - start, mac, &mac_len)) {
+	    HMAC(digest_of(s), s->secret_key, (int)strlen(s->secret_key),
+		 (const unsigned char *)out->data + start, out->len - start, mac, &mac_len)) {
 		buf_addc(out, '.');
 		add_base64url(out, mac, mac_len);
 		buf_cstr(out);

@@ -21,8 +21,8 @@ enum {
 	K_COUNT
 };
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL",      "SECRET_KEY", "ALGORITHM",  "ACCESS_TOKEN_EXPIRE_MINUTES", "WORKERS",
-	"SESSION_MAX_HOURS", "RATE_LIMIT", "LOGIN_RATE_LIMIT",
+	"DATABASE_URL", "SECRET_KEY",        "ALGORITHM",  "ACCESS_TOKEN_EXPIRE_MINUTES",
+	"WORKERS",      "SESSION_MAX_HOURS", "RATE_LIMIT", "LOGIN_RATE_LIMIT",
 };
 
 struct raw_settings {
@@ -142,7 +142,8 @@ static int fail(char *err, size_t errsz, const char *name, const char *why)
 /* on/off, as scripts/nginx-conf reads the same names. */
 static int parse_switch(const char *text, bool *out)
 {
-	static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0", "false", "no"};
+	static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0", "false",
+										    "no"};
 	for (size_t i = 0; i < sizeof on / sizeof *on; i++) {
 		if (strcmp(text, on[i]) == 0 || strcmp(text, off[i]) == 0) {
 			*out = strcmp(text, on[i]) == 0;
@@ -159,8 +160,8 @@ static int check_algorithm(const char *a)
 
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
-	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0",
-							   "24",		    "on", "on"};
+	static const char *const defaults[K_COUNT] = {
+		"sqlite:///database.db", NULL, "HS256", "30", "0", "24", "on", "on"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)

@@ -18,9 +18,9 @@ enum { SETTINGS_SECRET_MIN = 32 };
 struct settings {
 	char database_path[SETTINGS_TEXT_MAX]; /* a file path, from DATABASE_URL */
 	char secret_key[SETTINGS_TEXT_MAX];
-	char algorithm[8];   /* HS256, HS384 or HS512 */
-	long expire_minutes; /* ACCESS_TOKEN_EXPIRE_MINUTES */
-	long workers;        /* WORKERS; 0 = twice the core count */
+	char algorithm[8];      /* HS256, HS384 or HS512 */
+	long expire_minutes;    /* ACCESS_TOKEN_EXPIRE_MINUTES */
+	long workers;           /* WORKERS; 0 = twice the core count */
 	long session_max_hours; /* SESSION_MAX_HOURS: no token outlives its login by more */
 	bool rate_limit;        /* RATE_LIMIT: off turns every throttle off */
 	bool login_rate_limit;  /* LOGIN_RATE_LIMIT: off turns the login throttles off */

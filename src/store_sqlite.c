@@ -36,16 +36,17 @@ enum stmt_id {
 /* Times are written to the millisecond (the course's CURRENT_TIMESTAMP has
  * whole seconds, which it still reads), so that a token issued in the same
  * second as an account or a password change is told apart from the change. */
-#define NOW_MS "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+#define NOW_MS       "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 #define UNIX_MS(col) "CAST(round((julianday(" col ") - 2440587.5) * 86400000.0) AS INTEGER)"
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
-	[ST_BY_EMAIL] = "SELECT id, username, email, password, " UNIX_MS("created_at") ", "
-			UNIX_MS("password_changed_at") " FROM users WHERE email = ?",
+	[ST_BY_EMAIL] = "SELECT id, username, email, password, " UNIX_MS("created_at") ", " UNIX_MS(
+		"password_changed_at") " FROM users WHERE email = ?",
 	[ST_LIST] = "SELECT id, username, email FROM users ORDER BY id LIMIT ? OFFSET ?",
-	[ST_CREATE] = "INSERT INTO users (username, email, password, created_at) VALUES (?, ?, ?, " NOW_MS ")",
+	[ST_CREATE] =
+		"INSERT INTO users (username, email, password, created_at) VALUES (?, ?, ?, " NOW_MS ")",
 	[ST_UPDATE] = "UPDATE users SET username = ?1, email = ?2, password = ?3, password_changed_at = "
 		      "CASE WHEN ?5 THEN " NOW_MS " ELSE password_changed_at END WHERE id = ?4",
 	[ST_DELETE] = "DELETE FROM users WHERE id = ?",

@@ -20,8 +20,8 @@
 
 struct throttle_rule {
 	const char *name; /* what is throttled, part of the key: "login", "update" */
-	int burst;       /* requests at once */
-	int interval_ms; /* then one every this many milliseconds */
+	int burst;        /* requests at once */
+	int interval_ms;  /* then one every this many milliseconds */
 };
 
 /* Hashes per client address; logins per email; updates per user id. */

@@ -20,8 +20,8 @@
 struct ctx;
 
 struct problems {
-	struct buf list;  /* the entries, comma-separated */
-	struct buf input; /* scratch: one entry's input, as JSON */
+	struct buf list;      /* the entries, comma-separated */
+	struct buf input;     /* scratch: one entry's input, as JSON */
 	struct buf body_echo; /* the body as JSON, once written (missing fields echo it) */
 	bool body_echoed;
 	int count;

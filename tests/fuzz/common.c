@@ -125,10 +125,11 @@ static void create_user(const struct fuzz_user *u)
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = db_open(db_path, err, sizeof err);
 	fake_hash(u->password, strlen(u->password), h);
-	FUZZ_CHECK(db && sqlite3_prepare_v2(db,
-					    "INSERT OR REPLACE INTO users (id, username, email, password, created_at, "
-					    "password_changed_at) VALUES (?, ?, ?, ?, '2000-01-01 00:00:00', NULL)",
-					    -1, &st, NULL) == SQLITE_OK);
+	FUZZ_CHECK(db && sqlite3_prepare_v2(
+				 db,
+				 "INSERT OR REPLACE INTO users (id, username, email, password, created_at, "
+				 "password_changed_at) VALUES (?, ?, ?, ?, '2000-01-01 00:00:00', NULL)",
+				 -1, &st, NULL) == SQLITE_OK);
 	sqlite3_bind_int64(st, 1, u->id);
 	sqlite3_bind_text(st, 2, u->username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, u->email, -1, SQLITE_STATIC);

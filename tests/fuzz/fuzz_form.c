@@ -45,7 +45,8 @@ static size_t last_pair(const struct form *f, const char *name)
 {
 	size_t last = 0;
 	for (size_t i = 0; i < f->count; i++)
-		if (f->offsets[i * 2 + 1] - f->offsets[i * 2] - 1 == strlen(name) && strcmp(pair_name(f, i), name) == 0)
+		if (f->offsets[i * 2 + 1] - f->offsets[i * 2] - 1 == strlen(name) &&
+		    strcmp(pair_name(f, i), name) == 0)
 			last = i;
 	return last;
 }

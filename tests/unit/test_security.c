@@ -52,7 +52,7 @@ static void test_token_never_outlives_its_session(void)
 static void test_token_is_held_against_its_account(void)
 {
 	struct token_claims c = {.iat = 5, .auth_ms = 5000};
-	CHECK(token_fresh(&c, 5000, -1)); /* the same millisecond as the account */
+	CHECK(token_fresh(&c, 5000, -1));  /* the same millisecond as the account */
 	CHECK(!token_fresh(&c, 5001, -1)); /* a session begun before the account existed */
 	CHECK(token_fresh(&c, 4000, 5000));
 	CHECK(!token_fresh(&c, 4000, 5001)); /* before the password changed */
@@ -87,7 +87,8 @@ static void test_forged_tokens_are_refused(void)
 	struct token_claims c;
 	token_claims_init(&c);
 	/* {"alg":"none","typ":"JWT"}.{"sub":"a@b.co","exp":9999999999}. */
-	CHECK(!token_read(&s, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhQGIuY28iLCJleHAiOjk5OTk5OTk5OTl9.",
+	CHECK(!token_read(&s,
+			  "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhQGIuY28iLCJleHAiOjk5OTk5OTk5OTl9.",
 			  0, &c));
 	CHECK(!token_read(&s, "", 0, &c));
 	CHECK(!token_read(&s, "token-invalido", 0, &c));
