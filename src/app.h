@@ -23,6 +23,7 @@ struct ctx {
 	struct app *app;
 	const struct request *req;
 	struct response *res;
+	const char *route;    /* the matched route's pattern, for the log */
 	const char *path_arg; /* the {user_id} segment of routes that have one */
 	size_t path_arg_len;
 };

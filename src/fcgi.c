@@ -315,6 +315,20 @@ int fcgi_read_request(int fd, struct fcgi_request *r)
 	return ret;
 }
 
+int fcgi_write_stdout(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body)
+{
+	const struct buf *parts[2] = {head, body};
+	for (int i = 0; i < 2; i++) {
+		for (size_t off = 0; off < parts[i]->len; off += FCGI_MAX_CONTENT) {
+			size_t n = parts[i]->len - off < FCGI_MAX_CONTENT ? parts[i]->len - off
+									  : FCGI_MAX_CONTENT;
+			if (send_record(fd, FCGI_STDOUT, r->id, parts[i]->data + off, n))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body)
 {
 	unsigned char h[3][FCGI_HEADER_LEN];
@@ -328,15 +342,8 @@ int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *
 				     {h[2], FCGI_HEADER_LEN}, {end, sizeof end}};
 		return write_full(fd, v, 6);
 	}
-	const char *parts[2] = {head->data, body->data};
-	size_t lens[2] = {head->len, body->len};
-	for (int i = 0; i < 2; i++) {
-		for (size_t off = 0; off < lens[i]; off += FCGI_MAX_CONTENT) {
-			size_t n = lens[i] - off < FCGI_MAX_CONTENT ? lens[i] - off : FCGI_MAX_CONTENT;
-			if (send_record(fd, FCGI_STDOUT, r->id, parts[i] + off, n))
-				return -1;
-		}
-	}
+	if (fcgi_write_stdout(fd, r, head, body))
+		return -1;
 	header_fill(h[0], FCGI_STDOUT, r->id, 0);
 	header_fill(h[1], FCGI_END_REQUEST, r->id, sizeof end);
 	struct iovec v[3] = {{h[0], FCGI_HEADER_LEN}, {h[1], FCGI_HEADER_LEN}, {end, sizeof end}};

@@ -51,6 +51,10 @@ int fcgi_read_request(int fd, struct fcgi_request *r);
 /* A parameter's value, or NULL when nginx did not send it. */
 const char *fcgi_param(const struct fcgi_request *r, const char *name);
 
+/* Sends head, then body, as STDOUT records of the request (an answer sent in
+ * parts: end it with fcgi_write_response). 0, or -1 when the connection failed. */
+int fcgi_write_stdout(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body);
+
 /* Sends head and body as the request's STDOUT, then END_REQUEST.
  * Returns 0, or -1 when the connection failed (close it). */
 int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body);

@@ -36,6 +36,8 @@ void response_init(struct response *res)
 
 void response_reset(struct response *res)
 {
+	res->streaming = false;
+	res->broken = false;
 	res->status = 200;
 	res->content_type = "application/json";
 	buf_reset(&res->headers);
@@ -53,8 +55,29 @@ void http_header(struct response *res, const char *name, const char *value)
 	buf_printf(&res->headers, "%s: %s\r\n", name, value);
 }
 
+bool http_stream(struct response *res)
+{
+	if (res->broken)
+		return false;
+	if (res->body.len < HTTP_STREAM_AT || !res->sink)
+		return true;
+	if (!buf_ok(&res->body)) {
+		res->broken = true;
+		return false;
+	}
+	res->streaming = true;
+	if (res->sink(res, res->sink_arg)) {
+		res->broken = true;
+		return false;
+	}
+	buf_reset(&res->body);
+	return true;
+}
+
 struct buf *http_json(struct response *res, int status)
 {
+	if (res->streaming)
+		res->broken = true;
 	res->status = status;
 	res->content_type = "application/json";
 	buf_reset(&res->body);
@@ -100,9 +123,12 @@ void http_write_head(const struct response *res, const struct request *req, stru
 	buf_adds(out, http_reason(res->status));
 	buf_adds(out, "\r\nContent-Type: ");
 	buf_adds(out, res->content_type);
-	buf_adds(out, "\r\nContent-Length: ");
-	json_add_int(out, (int64_t)res->body.len);
 	buf_adds(out, "\r\n");
+	if (!res->streaming) {
+		buf_adds(out, "Content-Length: ");
+		json_add_int(out, (int64_t)res->body.len);
+		buf_adds(out, "\r\n");
+	}
 	buf_adds(out, "X-Content-Type-Options: nosniff\r\n");
 	if (req && req->request_id && strcmp(req->request_id, "-") != 0 && !strpbrk(req->request_id, "\r\n"))
 		buf_printf(out, "X-Request-Id: %s\r\n", req->request_id);

@@ -27,11 +27,25 @@ struct request {
 	size_t body_len;
 };
 
+/* Past this many bytes a body written with http_stream() is sent on as it
+ * grows, so that no answer needs more memory than this. */
+#define HTTP_STREAM_AT ((size_t)32 * 1024)
+
+struct response;
+/* Where a streamed answer goes (the worker's connection): sends the head when
+ * it has not gone yet, then the body so far; 0, or -1 when it failed. */
+typedef int http_sink_fn(struct response *res, void *arg);
+
 struct response {
 	int status;
 	const char *content_type;
 	struct buf headers; /* extra "Name: value\r\n" lines */
-	struct buf body;
+	struct buf body;    /* once streaming: what has not been sent yet */
+	http_sink_fn *sink; /* set by the worker; NULL: never streamed */
+	void *sink_arg;
+	bool streaming; /* the head went without Content-Length (nginx chunks it) */
+	bool broken;    /* a streamed answer that cannot be finished: the worker
+			 * closes the connection, so the client sees it cut short */
 };
 
 /* Fills req from the FastCGI parameters and body of fr (borrowing its memory). */
@@ -43,8 +57,16 @@ void response_free(struct response *res);
 /* Adds a header line; name and value must not contain CR or LF. */
 void http_header(struct response *res, const char *name, const char *value);
 
+/* For a handler writing a long body piece by piece, after each piece: once
+ * the body passes HTTP_STREAM_AT bytes it goes to the sink (the head first,
+ * without Content-Length) and is emptied. An answer that fits is sent whole
+ * with its Content-Length, as if never streamed. False once the answer
+ * cannot be delivered: stop writing. */
+bool http_stream(struct response *res);
+
 /* Starts a JSON answer: sets status and content type, empties the body for
- * the caller to write. */
+ * the caller to write. Once streaming has begun the status cannot change:
+ * the answer is marked broken instead (its cause is the caller's to log). */
 struct buf *http_json(struct response *res, int status);
 /* The error answer every route uses: {"detail":"<detail>"}, plus the header
  * the status calls for (WWW-Authenticate on 401, Retry-After on 503). */

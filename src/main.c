@@ -22,6 +22,7 @@
 struct options {
 	const char *listen;
 	const char *hash_listen;
+	const char *list_listen;
 	const char *env_path;
 	const char *migrations;
 	long workers;
@@ -44,10 +45,12 @@ static const char usage_text[] =
 	"  SECRET_KEY                   token signing key; required by serve\n"
 	"  ALGORITHM                    HS256 (default), HS384 or HS512\n"
 	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
-	"  WORKERS                      worker processes, default twice the core count\n";
+	"  WORKERS                      worker processes, default twice the core count\n"
+	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n";
 
 static const char serve_text[] =
-	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--workers N] [--env FILE]\n"
+	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--list-listen ADDR]\n"
+	"                       [--workers N] [--env FILE]\n"
 	"\n"
 	"Runs a supervisor and N worker processes answering FastCGI on ADDR.\n"
 	"  --listen ADDR       unix:/path/to.sock, /path/to.sock or host:port\n"
@@ -57,6 +60,9 @@ static const char serve_text[] =
 	"                      routes that hash passwords (nginx/upstream.conf sends\n"
 	"                      them there), so a burst of logins never takes the\n"
 	"                      workers the other routes need\n"
+	"  --list-listen ADDR  a third socket, served by as many workers as ADDR, for\n"
+	"                      GET /users/ (nginx/upstream.conf sends it there), so\n"
+	"                      that lists deep or long never hold up the other reads\n"
 	"  --workers N         worker processes on ADDR (default WORKERS, else twice\n"
 	"                      the cores)\n"
 	"  --env FILE          the .env file to read (default .env)\n"
@@ -101,6 +107,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"hash-listen", required_argument, NULL, 'H'},
+		{"list-listen", required_argument, NULL, 'L'},
 		{"workers", required_argument, NULL, 'w'},
 		{"env", required_argument, NULL, 'e'},
 		{"migrations", required_argument, NULL, 'm'},
@@ -113,6 +120,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'l': o->listen = optarg; break;
 		case 'H': o->hash_listen = optarg; break;
+		case 'L': o->list_listen = optarg; break;
 		case 'e': o->env_path = optarg; break;
 		case 'm': o->migrations = optarg; break;
 		case 'w':
@@ -189,6 +197,7 @@ static int serve(const struct options *o)
 			    strlen(s.secret_key), SETTINGS_SECRET_MIN);
 	struct pool_options po = {.listen = o->listen,
 				  .hash_listen = o->hash_listen,
+				  .list_listen = o->list_listen,
 				  .workers = o->workers,
 				  .env_path = o->env_path};
 	return pool_run(&po, &s);

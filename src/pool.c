@@ -29,8 +29,9 @@
 
 /* The sockets the pool serves: the main one, and optionally one for the
  * routes that hash passwords, with its own core-count workers, so that a
- * burst of logins queues there instead of taking every worker. */
-enum { MAIN, HASH, LISTENERS };
+ * burst of logins queues there instead of taking every worker, and one for
+ * the lists, so that a flood of costly lists queues there. */
+enum { MAIN, HASH, LIST, LISTENERS };
 
 struct listener {
 	int fd;                                                      /* -1 when not served */
@@ -74,15 +75,15 @@ static int systemd_sockets(void)
 	return n > 0 && n < 64 ? (int)n : 0;
 }
 
-/* Sockets handed over: systemd's fd 3 (main) and fd 4 (hash), or a single
- * one on fd 0 (spawn-fcgi, StandardInput=socket). False when there are none. */
+/* Sockets handed over: systemd's fd 3 (main), 4 (hash) and 5 (list), or a
+ * single one on fd 0 (spawn-fcgi, StandardInput=socket). False when there
+ * are none. */
 static bool take_inherited(struct pool *p)
 {
 	int n = systemd_sockets();
 	if (n >= 1 && is_listening_socket(3)) {
-		p->listeners[MAIN].fd = 3;
-		if (n >= 2 && is_listening_socket(4))
-			p->listeners[HASH].fd = 4;
+		for (int i = 0; i < n && i < LISTENERS && is_listening_socket(3 + i); i++)
+			p->listeners[i].fd = 3 + i;
 	} else if (is_listening_socket(0)) {
 		p->listeners[MAIN].fd = 0;
 	} else {
@@ -183,19 +184,20 @@ static void close_listeners(struct pool *p)
 	}
 }
 
-/* The main and hash sockets: handed over, or opened as the options say. */
+/* The sockets: handed over, or opened as the options say. */
 static int open_listeners(struct pool *p)
 {
-	struct listener *main_l = &p->listeners[MAIN], *hash_l = &p->listeners[HASH];
+	const char *addr[LISTENERS] = {p->opt->listen, p->opt->hash_listen, p->opt->list_listen};
 	if (!take_inherited(p)) {
-		if (open_listener(main_l, p->opt->listen))
-			return -1;
-		if (p->opt->hash_listen && open_listener(hash_l, p->opt->hash_listen)) {
-			close_listeners(p);
-			return -1;
+		for (int i = 0; i < LISTENERS; i++) {
+			if (addr[i] && open_listener(&p->listeners[i], addr[i])) {
+				close_listeners(p);
+				return -1;
+			}
 		}
 	}
-	hash_l->size = hash_l->fd >= 0 ? hash_gate_cap() : 0;
+	p->listeners[HASH].size = p->listeners[HASH].fd >= 0 ? hash_gate_cap() : 0;
+	p->listeners[LIST].size = p->listeners[LIST].fd >= 0 ? p->listeners[MAIN].size : 0;
 	return 0;
 }
 
@@ -313,8 +315,11 @@ static void reload(struct pool *p)
 	}
 	*p->settings = fresh;
 	explicit_bzero(&fresh, sizeof fresh);
-	if (p->opt->workers == 0 && p->settings->workers > 0)
+	if (p->opt->workers == 0 && p->settings->workers > 0) {
 		p->listeners[MAIN].size = p->settings->workers;
+		if (p->listeners[LIST].fd >= 0)
+			p->listeners[LIST].size = p->settings->workers;
+	}
 	p->generation++;
 	log_info("reloading: replacing the workers one by one");
 }
@@ -368,6 +373,7 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 	p = (struct pool){.opt = opt, .settings = settings};
 	p.listeners[MAIN] = (struct listener){.fd = -1, .size = default_size(opt, settings)};
 	p.listeners[HASH] = (struct listener){.fd = -1};
+	p.listeners[LIST] = (struct listener){.fd = -1};
 	if (p.listeners[MAIN].size > SLOTS_MAX / 4)
 		p.listeners[MAIN].size = SLOTS_MAX / 4;
 	if ((p.sig_fd = signal_fd()) < 0 || open_listeners(&p))
@@ -376,8 +382,9 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 		log_error("no password-hashing gate (%s): hashing is not capped", strerror(errno));
 	if (throttle_create())
 		log_error("no hashing budgets (%s): only nginx's limits hold", strerror(errno));
-	log_info("serving FastCGI with %ld workers%s", p.listeners[MAIN].size,
-		 p.listeners[HASH].fd >= 0 ? ", and password hashing on its own socket" : "");
+	log_info("serving FastCGI with %ld workers%s%s", p.listeners[MAIN].size,
+		 p.listeners[HASH].fd >= 0 ? ", password hashing on its own socket" : "",
+		 p.listeners[LIST].fd >= 0 ? ", lists on their own socket" : "");
 	bool running = true;
 	while (running) {
 		fill(&p);

@@ -1,8 +1,7 @@
 /* pool.h -- the supervisor: a listening socket and N worker processes.
  *
  * The supervisor opens the FastCGI socket (or takes the sockets handed over:
- * systemd's LISTEN_FDS, fd 3 then fd 4 for hashing, or one on fd 0 as
- * spawn-fcgi does), forks the workers and then
+ * systemd's LISTEN_FDS, or one on fd 0 as spawn-fcgi does), forks the workers and then
  * only watches: a worker that dies is replaced at once; SIGTERM or SIGINT
  * stops the workers gracefully, removes the socket and returns 0; SIGHUP
  * re-reads the settings and replaces the workers one at a time, each new one
@@ -12,7 +11,12 @@
  * With a hash socket (--hash-listen), as many more workers as there are
  * cores serve it: nginx sends there the routes that hash a password
  * (registration, update, login), so a burst of logins waits in that queue
- * while the main workers stay free for everything else. */
+ * while the main workers stay free for everything else. With a list socket
+ * (--list-listen), as many more workers as the main socket has serve GET
+ * /users/, whose cost grows with its limit: a flood of long or deep lists
+ * queues there, and runs at a low CPU priority (routes/users.c), while
+ * reading one user stays fast. Sockets handed over by systemd come in the
+ * order main, hash, list (fd 3, 4, 5). */
 #ifndef FZ_POOL_H
 #define FZ_POOL_H
 
@@ -21,6 +25,7 @@ struct settings;
 struct pool_options {
 	const char *listen;      /* "unix:/path", "/path", or "host:port" */
 	const char *hash_listen; /* the password-hashing routes' socket, or NULL */
+	const char *list_listen; /* the user lists' socket, or NULL */
 	long workers;            /* 0: twice the core count */
 	const char *env_path;    /* the .env re-read on SIGHUP */
 };

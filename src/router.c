@@ -76,6 +76,7 @@ static void dispatch(struct app *app, const struct request *req, struct response
 		if (!route_matches(routes[i].pattern, req->path, n, &c))
 			continue;
 		if (strcmp(routes[i].method, req->method) == 0) {
+			c.route = routes[i].pattern;
 			routes[i].handler(&c);
 			return;
 		}

@@ -8,23 +8,19 @@
 #include <jwt.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "json.h"
+#include "lowprio.h"
 #include "settings.h"
 
 enum { ARGON2_T = 3, ARGON2_M_KIB = 65536, ARGON2_P = 4, SALT_LEN = 16, HASH_LEN = 32 };
-/* Hashing threads run this much nicer than the worker's request handling. */
-enum { HASH_NICENESS = 10 };
 
 /* The hash of a password no user has, at the parameters we write. */
 static const char dummy_phc[] =
@@ -107,12 +103,10 @@ static argon2_type type_of(const char *phc)
 	return Argon2_d;
 }
 
-static void *hash_thread(void *arg)
+static void hash_work(void *arg)
 {
 	struct hash_job *job = arg;
 	unsigned char salt[SALT_LEN];
-	/* Linux nice values are per thread: this lowers the hashing only. */
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), HASH_NICENESS);
 	if (job->phc) {
 		job->result = argon2_verify(job->phc, job->password, job->len, type_of(job->phc));
 	} else if (getrandom(salt, sizeof salt, 0) != (ssize_t)sizeof salt) {
@@ -122,18 +116,13 @@ static void *hash_thread(void *arg)
 			argon2id_hash_encoded(ARGON2_T, ARGON2_M_KIB, ARGON2_P, job->password, job->len, salt,
 					      sizeof salt, HASH_LEN, job->encoded, job->encoded_len);
 	}
-	return NULL;
 }
 
-/* Runs job through the gate in a lower-priority thread. */
+/* Runs job through the gate, below request handling's priority. */
 static void run_gated(struct hash_gate *g, struct hash_job *job)
 {
-	pthread_t t;
 	int slot = gate_enter(g);
-	if (pthread_create(&t, NULL, hash_thread, job) == 0)
-		pthread_join(t, NULL);
-	else
-		job->result = ARGON2_THREAD_FAIL;
+	lowprio_run(LOWPRIO_HASHING, hash_work, job);
 	gate_leave(g, slot);
 }
 

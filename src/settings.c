@@ -15,14 +15,15 @@ enum {
 	K_ALGORITHM,
 	K_EXPIRE,
 	K_WORKERS,
+	K_REQUEST_TIMEOUT,
 	K_SESSION_MAX,
 	K_RATE_LIMIT,
 	K_LOGIN_RATE_LIMIT,
 	K_COUNT
 };
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL", "SECRET_KEY",        "ALGORITHM",  "ACCESS_TOKEN_EXPIRE_MINUTES",
-	"WORKERS",      "SESSION_MAX_HOURS", "RATE_LIMIT", "LOGIN_RATE_LIMIT",
+	"DATABASE_URL",      "SECRET_KEY", "ALGORITHM",        "ACCESS_TOKEN_EXPIRE_MINUTES", "WORKERS",
+	"REQUEST_TIMEOUT",   "SESSION_MAX_HOURS", "RATE_LIMIT", "LOGIN_RATE_LIMIT",
 };
 
 struct raw_settings {
@@ -133,6 +134,28 @@ static int parse_long(const char *text, long min, long max, long *out)
 	return 0;
 }
 
+/* Seconds with up to three decimals ("5", "0.25") as milliseconds. */
+static int parse_seconds_ms(const char *text, long max_s, long *out_ms)
+{
+	long whole = 0, frac = 0, scale = 100;
+	const char *p = text;
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++)
+		if ((whole = whole * 10 + (*p - '0')) > max_s)
+			return -1;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p) && scale; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+		if (p[-1] == '.')
+			return -1;
+	}
+	if (*p != '\0' || (whole == max_s && frac))
+		return -1;
+	*out_ms = whole * 1000 + frac;
+	return 0;
+}
+
 static int fail(char *err, size_t errsz, const char *name, const char *why)
 {
 	snprintf(err, errsz, "setting %s %s", name, why);
@@ -161,7 +184,7 @@ static int check_algorithm(const char *a)
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
 	static const char *const defaults[K_COUNT] = {
-		"sqlite:///database.db", NULL, "HS256", "30", "0", "24", "on", "on"};
+		"sqlite:///database.db", NULL, "HS256", "30", "0", "5", "24", "on", "on"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -184,6 +207,9 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 		     "must be a whole number of minutes, at least 1");
 	else if (parse_long(raw->value[K_WORKERS], 0, 1024, &s->workers))
 		fail(err, errsz, "WORKERS", "must be a whole number from 1 to 1024");
+	else if (parse_seconds_ms(raw->value[K_REQUEST_TIMEOUT], 3600, &s->request_timeout_ms))
+		fail(err, errsz, "REQUEST_TIMEOUT",
+		     "must be a number of seconds from 0 (no limit) to 3600, such as 5 or 0.5");
 	else if (parse_long(raw->value[K_SESSION_MAX], 1, 87600L, &s->session_max_hours))
 		fail(err, errsz, "SESSION_MAX_HOURS", "must be a whole number of hours, from 1 to 87600");
 	else if (parse_switch(raw->value[K_RATE_LIMIT], &s->rate_limit))

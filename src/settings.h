@@ -1,8 +1,8 @@
 /* settings.h -- the service's settings, from the environment and then .env.
  *
  * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
- * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS, SESSION_MAX_HOURS, RATE_LIMIT and
- * LOGIN_RATE_LIMIT. A value in the
+ * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS, REQUEST_TIMEOUT, SESSION_MAX_HOURS,
+ * RATE_LIMIT and LOGIN_RATE_LIMIT. A value in the
  * environment wins over the same key in .env. Every value is checked here, at
  * start (and on SIGHUP), so that a bad setting never surfaces on a request. */
 #ifndef FZ_SETTINGS_H
@@ -18,12 +18,14 @@ enum { SETTINGS_SECRET_MIN = 32 };
 struct settings {
 	char database_path[SETTINGS_TEXT_MAX]; /* a file path, from DATABASE_URL */
 	char secret_key[SETTINGS_TEXT_MAX];
-	char algorithm[8];      /* HS256, HS384 or HS512 */
-	long expire_minutes;    /* ACCESS_TOKEN_EXPIRE_MINUTES */
-	long workers;           /* WORKERS; 0 = twice the core count */
-	long session_max_hours; /* SESSION_MAX_HOURS: no token outlives its login by more */
-	bool rate_limit;        /* RATE_LIMIT: off turns every throttle off */
-	bool login_rate_limit;  /* LOGIN_RATE_LIMIT: off turns the login throttles off */
+	char algorithm[8];       /* HS256, HS384 or HS512 */
+	long expire_minutes;     /* ACCESS_TOKEN_EXPIRE_MINUTES */
+	long workers;            /* WORKERS; 0 = twice the core count */
+	long request_timeout_ms; /* REQUEST_TIMEOUT (seconds): a request's statements are
+				  * interrupted past it (503); 0 = no limit */
+	long session_max_hours;  /* SESSION_MAX_HOURS: no token outlives its login by more */
+	bool rate_limit;         /* RATE_LIMIT: off turns every throttle off */
+	bool login_rate_limit;   /* LOGIN_RATE_LIMIT: off turns the login throttles off */
 };
 
 /* Loads the settings from the environment and from the file env_path (which

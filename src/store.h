@@ -22,6 +22,7 @@ enum store_status {
 	STORE_USERNAME_TAKEN,
 	STORE_EMAIL_TAKEN,
 	STORE_BUSY,        /* locked past the busy timeout: answer 503 */
+	STORE_TIMEOUT,     /* interrupted at the request's deadline: answer 503 */
 	STORE_UNAVAILABLE, /* disk full, read-only or failing: answer 503 */
 	STORE_ERROR,       /* anything else: answer 500, the cause is in store_last_error() */
 };
@@ -51,6 +52,10 @@ struct store *store_open(const char *path, char *err, size_t errsz);
 void store_close(struct store *s);
 /* The storage's own description of the last failure, for the log. */
 const char *store_last_error(const struct store *s);
+/* The moment (clock_ms()) at which the statement running is interrupted
+ * (STORE_TIMEOUT) and a wait for a lock given up (STORE_BUSY), for the
+ * request in hand; 0 for none (then a lock is waited for DB_BUSY_TIMEOUT_MS). */
+void store_set_deadline(struct store *s, int64_t deadline_ms);
 /* STORE_OK when the database answers a query. */
 enum store_status store_ping(struct store *s);
 
@@ -59,8 +64,11 @@ enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out
  * for holding a token against its account). */
 enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out);
 
-/* Calls each(user, arg) for the users ordered by id, from offset, at most limit. */
-typedef void store_user_fn(const struct user *u, void *arg);
+/* Calls each(user, arg) for the users ordered by id, from offset, at most
+ * limit, as the rows are read; each returns false to stop early (the answer
+ * cannot be delivered). The cost grows with limit, and with offset only
+ * through a small index. */
+typedef bool store_user_fn(const struct user *u, void *arg);
 enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
 				  void *arg);
 

@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "db.h"
 #include "store.h"
 
@@ -44,7 +46,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
 	[ST_BY_EMAIL] = "SELECT id, username, email, password, " UNIX_MS("created_at") ", " UNIX_MS(
 		"password_changed_at") " FROM users WHERE email = ?",
-	[ST_LIST] = "SELECT id, username, email FROM users ORDER BY id LIMIT ? OFFSET ?",
+	/* The offset is skipped in the covering index on id (0002), then the
+	 * page read from the table: see store_user_list. */
+	[ST_LIST] = ("SELECT id, username, email FROM users WHERE id >= (SELECT id FROM users "
+		     "INDEXED BY ix_users_id ORDER BY id LIMIT 1 OFFSET ?2) ORDER BY id LIMIT ?1"),
 	[ST_CREATE] =
 		"INSERT INTO users (username, email, password, created_at) VALUES (?, ?, ?, " NOW_MS ")",
 	[ST_UPDATE] = "UPDATE users SET username = ?1, email = ?2, password = ?3, password_changed_at = "
@@ -63,8 +68,9 @@ struct connection {
 
 struct store {
 	struct connection conn;
-	char *path;         /* to reconnect when a read-only disk is writable again */
-	struct buf strings; /* the current struct user's text */
+	int64_t deadline_ms; /* of the request in hand, 0 for none */
+	char *path;          /* to reconnect when a read-only disk is writable again */
+	struct buf strings;  /* the current struct user's text */
 	char error[256];
 };
 
@@ -76,8 +82,31 @@ static void disconnect(struct connection *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* Opens path (read-only when the disk is) and prepares every statement. */
-static int connect_to(struct connection *c, const char *path, char *err, size_t errsz)
+/* Every few thousand virtual-machine steps: past the deadline, the
+ * statement stops with SQLITE_INTERRUPT. A clock read costs ~20 ns. */
+static int past_deadline(void *arg)
+{
+	const struct store *s = arg;
+	return s->deadline_ms && clock_ms() >= s->deadline_ms;
+}
+
+/* A lock is waited for until the request's deadline (or DB_BUSY_TIMEOUT_MS
+ * when there is none), in short naps. */
+static int wait_for_lock(void *arg, int attempt)
+{
+	const struct store *s = arg;
+	int64_t left =
+		s->deadline_ms ? s->deadline_ms - clock_ms() : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
+	if (left <= 0)
+		return 0;
+	struct timespec nap = {.tv_nsec = (left < 5 ? left : 5) * 1000000L};
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+/* Opens path (read-only when the disk is), prepares every statement, and
+ * hooks the deadline of s into the connection. */
+static int connect_to(struct connection *c, struct store *s, const char *path, char *err, size_t errsz)
 {
 	memset(c, 0, sizeof *c);
 	if ((c->db = db_open(path, err, errsz))) {
@@ -98,6 +127,8 @@ static int connect_to(struct connection *c, const char *path, char *err, size_t 
 			return -1;
 		}
 	}
+	sqlite3_progress_handler(c->db, 4000, past_deadline, s);
+	sqlite3_busy_handler(c->db, wait_for_lock, s);
 	return 0;
 }
 
@@ -110,7 +141,7 @@ struct store *store_open(const char *path, char *err, size_t errsz)
 		return NULL;
 	}
 	buf_init(&s->strings);
-	if (connect_to(&s->conn, path, err, errsz)) {
+	if (connect_to(&s->conn, s, path, err, errsz)) {
 		store_close(s);
 		return NULL;
 	}
@@ -127,23 +158,44 @@ void store_close(struct store *s)
 	free(s);
 }
 
+/* (Re)opens s->conn. The old connection is closed first: SQLite shares a
+ * file's locks and WAL index among the connections of one process, and one
+ * opened beside a read-only connection would inherit its read-only WAL index
+ * (its writes would fail with SQLITE_READONLY although the disk is writable). */
+static enum store_status reconnect(struct store *s)
+{
+	char err[256];
+	if (s->conn.db)
+		disconnect(&s->conn);
+	if (connect_to(&s->conn, s, s->path, err, sizeof err) == 0)
+		return STORE_OK;
+	snprintf(s->error, sizeof s->error, "%s", err);
+	return STORE_UNAVAILABLE;
+}
+
+/* Before a read: a connection lost to a failed reconnect is tried again. */
+static enum store_status readable(struct store *s)
+{
+	return s->conn.db ? STORE_OK : reconnect(s);
+}
+
 /* Before a write: a connection made on a read-only disk is replaced by a
  * writable one once the disk is writable again. */
 static enum store_status writable(struct store *s)
 {
-	struct connection fresh;
-	char err[256];
+	if (s->conn.db && !s->conn.read_only)
+		return STORE_OK;
+	if (reconnect(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	if (!s->conn.read_only)
 		return STORE_OK;
-	if (connect_to(&fresh, s->path, err, sizeof err) == 0 && !fresh.read_only) {
-		disconnect(&s->conn);
-		s->conn = fresh;
-		return STORE_OK;
-	}
-	if (fresh.db)
-		disconnect(&fresh);
 	snprintf(s->error, sizeof s->error, "the database's disk is read-only");
 	return STORE_UNAVAILABLE;
+}
+
+void store_set_deadline(struct store *s, int64_t deadline_ms)
+{
+	s->deadline_ms = deadline_ms;
 }
 
 const char *store_last_error(const struct store *s)
@@ -160,6 +212,7 @@ static enum store_status status_of(struct store *s, int rc)
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED: return STORE_BUSY;
+	case SQLITE_INTERRUPT: return STORE_TIMEOUT;
 	case SQLITE_FULL:
 	case SQLITE_READONLY:
 	case SQLITE_IOERR:
@@ -222,6 +275,8 @@ static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct us
 
 enum store_status store_ping(struct store *s)
 {
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_PING);
 	enum store_status status = status_of(s, sqlite3_step(st));
 	sqlite3_reset(st);
@@ -230,6 +285,8 @@ enum store_status store_ping(struct store *s)
 
 enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out)
 {
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_BY_ID);
 	sqlite3_bind_int64(st, 1, id);
 	return fetch_user(s, st, out, 0);
@@ -237,6 +294,8 @@ enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out
 
 enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out)
 {
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_BY_EMAIL);
 	sqlite3_bind_text(st, 1, email, (int)len, SQLITE_STATIC);
 	return fetch_user(s, st, out, 1);
@@ -245,6 +304,8 @@ enum store_status store_user_by_email(struct store *s, const char *email, size_t
 enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
 				  void *arg)
 {
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_LIST);
 	struct user u;
 	int rc;
@@ -257,7 +318,8 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 		u.email = (const char *)sqlite3_column_text(st, 2);
 		u.email_len = (size_t)sqlite3_column_bytes(st, 2);
 		u.password_hash = NULL;
-		each(&u, arg);
+		if (!each(&u, arg))
+			break;
 	}
 	enum store_status status = status_of(s, rc);
 	sqlite3_reset(st);
@@ -277,6 +339,8 @@ static int value_used(struct store *s, enum stmt_id which, const char *v, size_t
 
 enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
 {
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
 	if (value_used(s, ST_USERNAME_USED, in->username, in->username_len, id))
 		return STORE_USERNAME_TAKEN;
 	if (value_used(s, ST_EMAIL_USED, in->email, in->email_len, id))

@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "clock.h"
 #include "fcgi.h"
 #include "http.h"
 #include "log.h"
@@ -32,6 +34,7 @@ struct worker {
 	struct request req;
 	struct response res;
 	struct buf head;
+	int fd; /* the connection of the request in hand */
 	int kept[KEPT_MAX];
 	int nkept;
 };
@@ -65,33 +68,72 @@ static void set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+/* The sink of a streamed answer: the head the first time, then the body so far. */
+static int send_part(struct response *res, void *arg)
+{
+	struct worker *w = arg;
+	struct buf none = {0};
+	const struct buf *head = &none;
+	if (w->head.len == 0) {
+		http_write_head(res, &w->req, &w->head);
+		head = &w->head;
+	}
+	return fcgi_write_stdout(w->fd, &w->fr, head, &res->body);
+}
+
+/* Past this, a request's buffers are given back rather than kept for the next. */
+#define KEEP_BUFFER_MAX ((size_t)256 * 1024)
+
+static void shrink(struct buf *b)
+{
+	if (b->cap > KEEP_BUFFER_MAX) {
+		buf_free(b);
+		buf_init(b);
+	}
+}
+
 static void answer(struct worker *w)
 {
+	long timeout = w->app.settings->request_timeout_ms;
 	response_reset(&w->res);
 	buf_reset(&w->head);
 	http_request_from(&w->req, &w->fr);
+	store_set_deadline(w->app.store, timeout ? clock_ms() + timeout : 0);
 	if (w->fr.too_large)
 		http_error(&w->res, 413, "Request Entity Too Large");
 	else
 		router_dispatch(&w->app, &w->req, &w->res);
+	store_set_deadline(w->app.store, 0);
 	if (!buf_ok(&w->res.body) || !buf_ok(&w->res.headers)) {
+		bool streaming = w->res.streaming;
 		response_reset(&w->res);
 		http_error(&w->res, 500, "Internal Server Error");
+		w->res.broken = streaming;
 		log_error("request %s: out of memory building the answer", w->req.request_id);
 	}
-	http_write_head(&w->res, &w->req, &w->head);
+	if (!w->res.streaming)
+		http_write_head(&w->res, &w->req, &w->head);
+	else
+		buf_reset(&w->head); /* it went with the first part */
 }
 
 /* Serves one request on fd; true when the connection stays open for more. */
 static bool serve_one(struct worker *w, int fd)
 {
 	int got = fcgi_read_request(fd, &w->fr);
+	bool keep = false;
 	if (got <= 0)
 		return false;
+	w->fd = fd;
 	answer(w);
-	if (fcgi_write_response(fd, &w->fr, &w->head, &w->res.body))
-		return false;
-	return w->fr.keep_conn;
+	/* A streamed answer cut short ends without END_REQUEST: nginx then
+	 * closes the client's connection before the last chunk. */
+	if (!w->res.broken && fcgi_write_response(fd, &w->fr, &w->head, &w->res.body) == 0)
+		keep = w->fr.keep_conn;
+	shrink(&w->res.body);
+	shrink(&w->fr.body);
+	shrink(&w->fr.params);
+	return keep;
 }
 
 static void keep_or_close(struct worker *w, int fd, bool keep)
@@ -183,7 +225,13 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 	int sfd = signal_fd();
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a supervisor killed outright */
 	signal(SIGPIPE, SIG_IGN);         /* nginx may close a connection first: an EPIPE, not a death */
+	/* Large blocks are mapped and unmapped, never kept in the heap: after
+	 * any request the worker is back to its usual size. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 	response_init(&w.res);
+	w.res.sink = send_part;
+	w.res.sink_arg = &w;
 	buf_init(&w.head);
 	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
 	if (sfd < 0 || fcgi_request_init(&w.fr) ||

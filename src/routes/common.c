@@ -75,6 +75,12 @@ bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const ch
 
 void reply_store_failure(struct ctx *c, enum store_status status)
 {
+	if (status == STORE_TIMEOUT) {
+		log_error("request %s: %s %s: stopped at the time limit (REQUEST_TIMEOUT=%ld ms)",
+			  c->req->request_id, c->req->method, c->route, c->app->settings->request_timeout_ms);
+		http_error(c->res, 503, "Service Unavailable");
+		return;
+	}
 	if (status == STORE_BUSY || status == STORE_UNAVAILABLE) {
 		log_error("request %s: storage %s: %s", c->req->request_id,
 			  status == STORE_BUSY ? "busy" : "unavailable", store_last_error(c->app->store));

@@ -30,8 +30,9 @@ bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session);
  * Retry-After. */
 bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len);
 
-/* Answers a storage failure, its cause logged: 503 with Retry-After when
- * busy or unavailable (a full or read-only disk), 500 otherwise. */
+/* Answers a storage failure, its cause logged with the request id: 503 with
+ * Retry-After when busy, unavailable (a full or read-only disk) or stopped
+ * at the request's time limit (logged with its route too), 500 otherwise. */
 void reply_store_failure(struct ctx *c, enum store_status status);
 
 /* Appends {"id":..,"username":..,"email":..}. */

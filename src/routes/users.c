@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../lowprio.h"
 #include "routes.h"
 
 /* One request's worth of UserSchema work: body, problems, the fields read,
@@ -121,42 +122,61 @@ void users_create(struct ctx *c)
 	user_request_free(&r);
 }
 
-struct user_list_writer {
-	struct buf *b;
+/* A list that walks more rows than this (offset + limit) runs below request
+ * handling's priority: cheap requests on other workers take the CPU first. */
+#define LIST_CHEAP_ROWS 10000
+
+struct user_list {
+	struct ctx *c;
+	int64_t offset, limit;
 	size_t written;
 };
 
-static void write_listed_user(const struct user *u, void *arg)
+static bool write_listed_user(const struct user *u, void *arg)
 {
-	struct user_list_writer *w = arg;
-	if (w->written++)
-		buf_addc(w->b, ',');
-	user_write(w->b, u);
+	struct user_list *l = arg;
+	if (l->written++)
+		buf_addc(&l->c->res->body, ',');
+	user_write(&l->c->res->body, u);
+	return http_stream(l->c->res);
 }
 
-/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422. */
+/* {"users":[...]}, streamed as the rows are read. */
+static void reply_user_list(void *arg)
+{
+	struct user_list *l = arg;
+	struct buf *b = http_json(l->c->res, 200);
+	buf_adds(b, "{\"users\":[");
+	enum store_status status =
+		store_user_list(l->c->app->store, l->offset, l->limit, write_listed_user, l);
+	if (status != STORE_OK)
+		reply_store_failure(l->c, status);
+	else
+		buf_adds(&l->c->res->body, "]}");
+}
+
+/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 503
+ * (storage busy, or the time limit: then, if rows went already, the answer
+ * is cut short). */
 void users_list(struct ctx *c)
 {
 	struct problems p;
 	struct form query;
-	int64_t offset = 0, limit = 100;
+	struct user_list l = {.c = c, .offset = 0, .limit = 100};
 	size_t len;
 	const char *v;
 	problems_init(&p);
 	form_init(&query);
 	form_parse(&query, c->req->query, strlen(c->req->query));
 	if ((v = form_get(&query, "offset", &len)))
-		int_param(&p, "query", "offset", v, len, 0, &offset);
+		int_param(&p, "query", "offset", v, len, 0, &l.offset);
 	if ((v = form_get(&query, "limit", &len)))
-		int_param(&p, "query", "limit", v, len, 1, &limit);
+		int_param(&p, "query", "limit", v, len, 1, &l.limit);
 	if (!problems_reply(&p, c)) {
-		struct user_list_writer w = {.b = http_json(c->res, 200)};
-		buf_adds(w.b, "{\"users\":[");
-		enum store_status status =
-			store_user_list(c->app->store, offset, limit, write_listed_user, &w);
-		buf_adds(w.b, "]}");
-		if (status != STORE_OK)
-			reply_store_failure(c, status);
+		if (l.offset > LIST_CHEAP_ROWS - l.limit)
+			lowprio_run(LOWPRIO_BULK, reply_user_list, &l);
+		else
+			reply_user_list(&l);
 	}
 	form_free(&query);
 	problems_free(&p);

@@ -28,7 +28,7 @@ test_installed_binary_finds_its_migrations() {
 	local d out
 	d=$(mktemp -d)
 	out=$(cd "$d" && DATABASE_URL=sqlite:///db "$DEST/usr/sbin/fast_zero" migrate)
-	assertEquals "$(migrated db "$MIGRATION_COUNT")" "$out"
+	assertEquals "$(migrated_line db "$MIGRATIONS")" "$out"
 	assertEquals "fast_zero 0.1.0" "$("$DEST/usr/sbin/fast_zero" version)"
 	rm -rf "$d"
 }

@@ -200,12 +200,13 @@ test_two_users_racing_for_one_new_username_or_email() {
 
 # --- the process model under load -------------------------------------------
 
-# A worker serving the main socket right now: one holding a connection
-# besides the two listening sockets (under a read load, the main workers hold
-# nginx's connections; the hash workers have none).
+# A worker serving a read right now: one holding a connection besides the
+# three listening sockets (under a list load, the list workers hold nginx's
+# connections; the hash workers have none).
 busy_worker() {
 	local listening p fd
-	listening=$(awk -v a="$SOCKET" -v b="$HASH_SOCKET" '($8 == a || $8 == b) && $4 == "00010000" { print $7 }' /proc/net/unix)
+	listening=$(awk -v a="$SOCKET" -v b="$HASH_SOCKET" -v c="$LIST_SOCKET" \
+		'($8 == a || $8 == b || $8 == c) && $4 == "00010000" { print $7 }' /proc/net/unix)
 	for p in $(worker_pids); do
 		for fd in /proc/"$p"/fd/*; do
 			fd=$(readlink "$fd" 2>/dev/null) || continue
@@ -273,7 +274,8 @@ test_sigterm_lets_logins_in_flight_finish() {
 		assertFalse "worker $i is gone" "kill -0 $i 2>/dev/null"
 	done
 	assertFalse "the socket is removed" "[ -e '$SOCKET' ]"
-	[ -n "${HASH_SOCKET:-}" ] && assertFalse "the hash socket is removed" "[ -e '$HASH_SOCKET' ]"
+	assertFalse "the hash socket is removed" "[ -e '$HASH_SOCKET' ]"
+	assertFalse "the list socket is removed" "[ -e '$LIST_SOCKET' ]"
 	# The pool comes back on the same socket and database.
 	stack_serve
 	stack_wait

@@ -183,13 +183,14 @@ struct id_list {
 	bool seen[USER_COUNT];
 };
 
-static void note_user(const struct user *u, void *arg)
+static bool note_user(const struct user *u, void *arg)
 {
 	struct id_list *l = arg;
 	if (u->id >= 1 && u->id <= USER_COUNT)
 		l->seen[u->id - 1] = true;
 	else if (l->n < sizeof l->ids / sizeof *l->ids)
 		l->ids[l->n++] = u->id;
+	return true;
 }
 
 static void restore_users(void)

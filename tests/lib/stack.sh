@@ -38,7 +38,7 @@ stack_nginx() {
 	for _ in 1 2 3 4 5; do
 		PORT=$(free_port)
 		BASE_URL=http://127.0.0.1:$PORT
-		ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" >"$STACK_DIR/nginx.conf"
+		ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET" >"$STACK_DIR/nginx.conf"
 		nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
 		NGINX_PID=$!
 		for _ in $(seq 1 20); do
@@ -56,6 +56,7 @@ stack_start() {
 	DB=$STACK_DIR/test.db
 	SOCKET=$STACK_DIR/fz.sock
 	HASH_SOCKET=$STACK_DIR/fz-hash.sock
+	LIST_SOCKET=$STACK_DIR/fz-list.sock
 	(
 		cd "$STACK_DIR" || exit 1
 		env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
@@ -72,6 +73,7 @@ stack_serve() {
 		cd "$STACK_DIR" || exit 1
 		exec env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
 			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --hash-listen "unix:$HASH_SOCKET" \
+			--list-listen "unix:$LIST_SOCKET" \
 			--migrations "$ROOT/migrations"
 	) >>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
@@ -89,16 +91,18 @@ stack_stop() {
 	rm -rf "$STACK_DIR"
 }
 
-# How many migrations there are, and what `fast_zero migrate` prints when it
-# applied N of them to the database at PATH: migrated PATH N.
-MIGRATION_COUNT=$(find "$ROOT/migrations" -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l)
-migrated() {
-	if [ "$2" = 1 ]; then echo "fast_zero: $1: 1 migration applied"; else echo "fast_zero: $1: $2 migrations applied"; fi
+# How many migrations the tree has, and migrate's line for N applied to DB:
+# "fast_zero: DB: N migration(s) applied".
+MIGRATIONS=$(find "$ROOT/migrations" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l)
+migrated_line() {
+	local s=s
+	[ "$2" = 1 ] && s=
+	echo "fast_zero: $1: $2 migration$s applied"
 }
 
-# How many workers a stack runs: WORKERS=4 on the main socket, one per core
-# on the hash socket.
-POOL_SIZE=$((4 + $(nproc)))
+# How many workers a stack runs: WORKERS=4 on the main socket, as many on
+# the list socket, one per core on the hash socket.
+POOL_SIZE=$((8 + $(nproc)))
 
 # The worker pids of the pool, one per line, sorted.
 worker_pids() {

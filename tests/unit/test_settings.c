@@ -1,5 +1,6 @@
 /* test_settings.c -- DATABASE_URL forms and the settings' checks. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../src/settings.h"
 #include "unit.h"
@@ -51,8 +52,34 @@ static void test_bad_values_are_named(void)
 	unsetenv("ALGORITHM");
 }
 
+static void test_request_timeout(void)
+{
+	struct settings s;
+	char err[256];
+	setenv("SECRET_KEY", "s3cret", 1);
+	unsetenv("REQUEST_TIMEOUT");
+	CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == 0);
+	CHECK(s.request_timeout_ms == 5000);
+	const char *good[][2] = {{"0", "0"},      {"2", "2000"},  {"0.25", "250"},
+				 {"1.5", "1500"}, {"0.001", "1"}, {"3600", "3600000"}};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		setenv("REQUEST_TIMEOUT", good[i][0], 1);
+		CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == 0);
+		CHECK(s.request_timeout_ms == atol(good[i][1]));
+	}
+	const char *bad[] = {"",   "-1",     "1.",   ".5",     "abc",
+			     "5s", "0.0001", "3601", "3600.5", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		setenv("REQUEST_TIMEOUT", bad[i], 1);
+		CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == -1);
+		CHECK(strstr(err, "setting REQUEST_TIMEOUT must be") != NULL);
+	}
+	unsetenv("REQUEST_TIMEOUT");
+}
+
 int main(void)
 {
+	RUN(test_request_timeout);
 	RUN(test_database_urls);
 	RUN(test_defaults_and_required_secret);
 	RUN(test_bad_values_are_named);
