@@ -46,7 +46,9 @@ static const char usage_text[] =
 	"  ALGORITHM                    HS256 (default), HS384 or HS512\n"
 	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
 	"  WORKERS                      worker processes, default twice the core count\n"
-	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n";
+	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n"
+	"  SESSION_MAX_HOURS            no token outlives its session's login by more, default 24\n"
+	"  RATE_LIMIT, LOGIN_RATE_LIMIT off turns every throttle (or the logins') off, default on\n";
 
 static const char serve_text[] =
 	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--list-listen ADDR]\n"

@@ -22,8 +22,9 @@ enum {
 	K_COUNT
 };
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL",      "SECRET_KEY", "ALGORITHM",        "ACCESS_TOKEN_EXPIRE_MINUTES", "WORKERS",
-	"REQUEST_TIMEOUT",   "SESSION_MAX_HOURS", "RATE_LIMIT", "LOGIN_RATE_LIMIT",
+	"DATABASE_URL",     "SECRET_KEY",      "ALGORITHM",         "ACCESS_TOKEN_EXPIRE_MINUTES",
+	"WORKERS",          "REQUEST_TIMEOUT", "SESSION_MAX_HOURS", "RATE_LIMIT",
+	"LOGIN_RATE_LIMIT",
 };
 
 struct raw_settings {

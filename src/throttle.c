@@ -9,6 +9,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "clock.h"
+
 enum { SETS = 4096, WAYS = 4 };
 
 const struct throttle_rule throttle_address = {.name = "address", .burst = 40, .interval_ms = 250};
@@ -64,13 +66,6 @@ static uint64_t key_hash(uint64_t seed, const char *name, const char *key, size_
 	return h ? h : 1;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* key's entry in its set: its own, else a free or refilled one, else the
  * one nearest to refilled. */
 static struct entry *entry_for(struct entry *set, uint64_t key, int64_t now)
@@ -107,7 +102,7 @@ int throttle_take(const struct throttle_rule *rule, const char *key, size_t len)
 	if (!t || lock(t) != 0)
 		return 0;
 	uint64_t k = key_hash(t->seed, rule->name, key, len);
-	int64_t now = now_ms(), interval = rule->interval_ms;
+	int64_t now = clock_ms(), interval = rule->interval_ms;
 	int64_t tolerance = interval * (rule->burst - 1);
 	struct entry *e = entry_for(t->sets[k % SETS], k, now);
 	int64_t tat = e->tat > now ? e->tat : now;

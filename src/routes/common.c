@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../clock.h"
 #include "../log.h"
 #include "../settings.h"
 #include "routes.h"
@@ -102,17 +103,10 @@ void user_write(struct buf *b, const struct user *u)
 	buf_addc(b, '}');
 }
 
-static int64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void reply_token(struct ctx *c, const char *email, int64_t session)
 {
 	struct buf token;
-	int64_t now_ms = unix_ms();
+	int64_t now_ms = clock_unix_ms();
 	time_t now = (time_t)(now_ms / 1000);
 	buf_init(&token);
 	if (session < 0) /* a login, or a token that does not say (PyJWT's): it begins now */

@@ -22,6 +22,12 @@ login() {
 	TOKEN=$(jq -r .access_token <<<"$BODY")
 }
 
+# refresh TOKEN: POST /auth/refresh_token with it
+refresh() { http POST /auth/refresh_token -H "Authorization: Bearer $1"; }
+
+# put_self ID BODY TOKEN: PUT /users/ID
+put_self() { send_json PUT "/users/$1" "$2" -H "Authorization: Bearer $3"; }
+
 # repeat CHAR N: CHAR N times
 repeat() { printf "%${2}s" "" | sed "s/ /$1/g"; }
 
@@ -99,15 +105,14 @@ test_an_old_token_does_not_open_the_next_account_with_its_email() {
 	assertEquals 200 "$STATUS"
 	register mallory carol@example.com # within the same second, as often as not
 	assertEquals 201 "$STATUS"
-	http POST /auth/refresh_token -H "Authorization: Bearer $old"
+	refresh "$old"
 	assertHttp 401 '{"detail":"Could not validate credentials"}'
-	send_json PUT "/users/$ID" '{"username":"x","email":"carol@example.com","password":"x"}' \
-		-H "Authorization: Bearer $old"
+	put_self "$ID" '{"username":"x","email":"carol@example.com","password":"x"}' "$old"
 	assertEquals 401 "$STATUS"
 	http DELETE "/users/$ID" -H "Authorization: Bearer $old"
 	assertEquals 401 "$STATUS"
 	login carol@example.com
-	http POST /auth/refresh_token -H "Authorization: Bearer $TOKEN"
+	refresh "$TOKEN"
 	assertEquals "the new account's own token works" 200 "$STATUS"
 }
 
@@ -116,14 +121,12 @@ test_an_old_token_does_not_follow_its_email_to_another_account() {
 	register dave dave@example.com
 	dave=$ID
 	login dave@example.com
-	send_json PUT "/users/$dave" '{"username":"dave","email":"dave2@example.com","password":"secret"}' \
-		-H "Authorization: Bearer $TOKEN"
+	put_self "$dave" '{"username":"dave","email":"dave2@example.com","password":"secret"}' "$TOKEN"
 	assertEquals 200 "$STATUS"
 	local old=$TOKEN
 	register erin dave@example.com
 	erin=$ID
-	send_json PUT "/users/$erin" '{"username":"erin","email":"dave@example.com","password":"owned"}' \
-		-H "Authorization: Bearer $old"
+	put_self "$erin" '{"username":"erin","email":"dave@example.com","password":"owned"}' "$old"
 	assertHttp 401 '{"detail":"Could not validate credentials"}'
 }
 
@@ -135,20 +138,18 @@ test_a_password_change_refuses_older_tokens() {
 	first=$TOKEN
 	login frank@example.com
 	second=$TOKEN
-	send_json PUT "/users/$id" '{"username":"frank","email":"frank@example.com","password":"secret"}' \
-		-H "Authorization: Bearer $first"
+	put_self "$id" '{"username":"frank","email":"frank@example.com","password":"secret"}' "$first"
 	assertEquals "a PUT keeping the password" 200 "$STATUS"
-	http POST /auth/refresh_token -H "Authorization: Bearer $first"
+	refresh "$first"
 	assertEquals "keeps the caller's token" 200 "$STATUS"
-	send_json PUT "/users/$id" '{"username":"frank","email":"frank@example.com","password":"new"}' \
-		-H "Authorization: Bearer $first"
+	put_self "$id" '{"username":"frank","email":"frank@example.com","password":"new"}' "$first"
 	assertEquals "a PUT changing it" 200 "$STATUS"
-	http POST /auth/refresh_token -H "Authorization: Bearer $first"
+	refresh "$first"
 	assertHttp 401 '{"detail":"Could not validate credentials"}'
-	http POST /auth/refresh_token -H "Authorization: Bearer $second"
+	refresh "$second"
 	assertEquals "every older token is refused" 401 "$STATUS"
 	login frank@example.com new
-	http POST /auth/refresh_token -H "Authorization: Bearer $TOKEN"
+	refresh "$TOKEN"
 	assertEquals "a login right after works" 200 "$STATUS"
 }
 
@@ -157,12 +158,11 @@ test_pyjwt_tokens_without_iat_are_accepted_until_a_password_change() {
 	register gina gina@example.com
 	id=$ID
 	tok=$(forge "{\"sub\":\"gina@example.com\",\"exp\":$(($(date +%s) + 600))}")
-	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	refresh "$tok"
 	assertEquals "accepted until its exp" 200 "$STATUS"
-	send_json PUT "/users/$id" '{"username":"gina","email":"gina@example.com","password":"new"}' \
-		-H "Authorization: Bearer $tok"
+	put_self "$id" '{"username":"gina","email":"gina@example.com","password":"new"}' "$tok"
 	assertEquals 200 "$STATUS"
-	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	refresh "$tok"
 	assertEquals "refused once the password changed" 401 "$STATUS"
 }
 
@@ -172,7 +172,7 @@ test_refresh_cannot_outlive_session_max_hours() {
 	sqlite3 "$DB" "UPDATE users SET created_at = datetime('now', '-2 hours') WHERE id = $ID"
 	now=$(date +%s)
 	tok=$(forge "{\"auth_time\":$((now - 3000)),\"exp\":$((now + 600)),\"iat\":$((now - 1)),\"sub\":\"hugo@example.com\"}")
-	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	refresh "$tok"
 	assertEquals 200 "$STATUS"
 	exp=$(jq -r .access_token <<<"$BODY" | cut -d. -f2 | "$PY" -c '
 import base64, json, sys
@@ -180,7 +180,7 @@ c = json.loads(base64.urlsafe_b64decode(sys.stdin.read().strip() + "=="))
 print(int(c["exp"] - c["auth_time"]))')
 	assertEquals "the new token ends with the session (SESSION_MAX_HOURS=1)" 3600 "$exp"
 	tok=$(forge "{\"auth_time\":$((now - 3601)),\"exp\":$((now + 600)),\"iat\":$((now - 1)),\"sub\":\"hugo@example.com\"}")
-	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	refresh "$tok"
 	assertHttp 401 '{"detail":"Could not validate credentials"}'
 }
 
@@ -188,7 +188,7 @@ test_alg_is_compared_exactly() {
 	local tok
 	register ivan ivan@example.com
 	tok=$(forge "{\"sub\":\"ivan@example.com\",\"exp\":$(($(date +%s) + 600))}" hs256)
-	http POST /auth/refresh_token -H "Authorization: Bearer $tok"
+	refresh "$tok"
 	assertHttp 401 '{"detail":"Could not validate credentials"}'
 }
 
