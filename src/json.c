@@ -950,9 +950,10 @@ static enum decision reads_as(long double c, long double xs, long double lo, lon
 /* The shortest decimal of x > 0 (as shortest_decimal), without printf or
  * strtod: a source of at most 15 significant digits (DBL_DIG) is its own
  * repr; otherwise x is scaled to 15, 16 and 17 digits in long double and the
- * nearest integers tried. False when a case is too close to call (rare):
- * the exact search decides then, from the precision in *needed. A 1 MiB body of 17-digit floats echoed in
- * a 422 costs milliseconds this way instead of a second. */
+ * nearest integers tried. False when a case is too close to call (about
+ * 1 in 100 random floats): the exact search decides then, from the
+ * precision in *needed. A 1 MiB body of 17-digit floats echoed in a 422
+ * costs milliseconds this way instead of a second. */
 static bool shortest_fast(const char *text, double x, uint64_t *m_out, int *exp_out, int *needed)
 {
 	uint64_t m;
