@@ -325,11 +325,19 @@ test_one_address_has_a_budget_for_hashes() {
 	sleep 4 # nginx's budget for the hashing routes full again
 	# 90 registrations at once, each of another user: each would cost a hash;
 	# 40 may, then 4 a second while the two hash workers make about 10.
+	# (The budget itself is tested in tests/unit/test_throttle.c; here, that
+	# the workers apply it, which shows only where they hash faster than the
+	# budget refills: not under the sanitizers or a loaded machine.)
+	local start=$SECONDS
 	statuses=$(seq 90 | xargs -P 45 -I{} curl -s -o /dev/null -w '%{http_code} %header{x-request-id}\n' \
 		-H 'Content-Type: application/json' -d '{"username":"flood{}","email":"flood{}@example.com","password":"x"}' \
 		"$BASE_URL/users/" | awk '{ print $1, ($2 == "" ? "by nginx" : "by a worker") }' | sort | uniq -c)
-	assertContains "some are refused by the workers: $statuses" "$statuses" " 429 by a worker"
 	assertContains "the first ones are made: $statuses" "$statuses" " 201 by a worker"
+	if [ $((SECONDS - start)) -lt 11 ]; then # 40 + 4 a second for 12.5 s would let all 90 through
+		assertContains "some are refused by the workers: $statuses" "$statuses" " 429 by a worker"
+	else
+		echo "# 90 registrations took $((SECONDS - start)) s: slower than the budget refills, so none is refused"
+	fi
 }
 
 . "$(dirname "$0")/../lib/report.sh"
