@@ -21,7 +21,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-.PHONY: all deps run test unit sanitize format lint clean check-build
+.PHONY: all deps run test test-list unit sanitize format lint clean check-build
 all: fast_zero
 
 fast_zero: $(BUILD)/fast_zero
@@ -49,18 +49,24 @@ run: deps
 	@scripts/run
 
 # C unit tests, then the shunit2 suites against a real stack; the last line is
-# "N passed, N failed".
+# "N passed, N failed". K=PATTERN runs only the tests whose names contain it.
+TEST_K = $(if $(K),-k '$(K)')
 test: deps
 	@scripts/deps $(FUZZ_DEPS)
 	@$(MAKE) --no-print-directory fast_zero unit fuzz-build
-	@tests/run $(BUILD)
+	@tests/run $(TEST_K) $(BUILD)
+
+# Every test's name, suite by suite (what K= matches).
+test-list:
+	@$(MAKE) --no-print-directory unit >/dev/null
+	@tests/run --list $(BUILD)
 
 # The whole suite again, every process built with ASan and UBSan.
 sanitize: deps
 	@scripts/deps $(FUZZ_DEPS)
 	@$(MAKE) --no-print-directory fuzz-build
 	@$(MAKE) --no-print-directory BUILD=build/san OPT="-O1 -g $(SAN_FLAGS)" build/san/fast_zero unit
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run build/san
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run $(TEST_K) build/san
 
 format:
 	clang-format -i $(SRC) $(wildcard src/*.h src/routes/*.h) $(UNIT_SRC) tests/unit/unit.h \

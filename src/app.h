@@ -33,5 +33,11 @@ typedef void handler_fn(struct ctx *c);
 /* Routes req to its handler; always leaves a complete answer in res (404, 405
  * with Allow, or the handler's). */
 void router_dispatch(struct app *app, const struct request *req, struct response *res);
+/* The route table, one "METHOD PATTERN LANE" line per route, " hidden" added
+ * to those /openapi.json leaves out (`fast_zero routes`). */
+void router_write_table(struct buf *out);
+/* nginx's map from "$request_method $uri" to the upstream of the route's lane
+ * ($fast_zero_upstream; `fast_zero nginx-map`). */
+void router_write_nginx_map(struct buf *out);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void buf_init(struct buf *b)
 {
 	memset(b, 0, sizeof *b);
@@ -28,7 +30,7 @@ bool buf_ok(const struct buf *b)
 	return !b->failed;
 }
 
-bool buf_reserve(struct buf *b, size_t n)
+bool buf_grow(struct buf *b, size_t n)
 {
 	if (b->failed)
 		return false;
@@ -50,24 +52,6 @@ bool buf_reserve(struct buf *b, size_t n)
 	b->data = p;
 	b->cap = cap;
 	return true;
-}
-
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n == 0 || !buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void buf_adds(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)
@@ -107,12 +91,6 @@ static const char *json_escape_of(unsigned char c)
 	}
 }
 
-/* A surrogate kept by the decoder as the 3-byte sequence ED A0..BF xx. */
-static bool is_surrogate_seq(const unsigned char *s, size_t left)
-{
-	return left >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF;
-}
-
 /* The bytes json_add_str must look at: controls, '"', '\\', and 0xED (which
  * may open a surrogate). Every other byte is copied as it is. */
 static bool needs_care(unsigned char c)
@@ -130,7 +108,7 @@ void json_add_str(struct buf *b, const char *str, size_t n)
 			continue;
 		const char *esc = json_escape_of(s[i]);
 		bool ctrl = s[i] < 0x20 && !esc;
-		bool surrogate = s[i] == 0xED && is_surrogate_seq(s + i, n - i);
+		bool surrogate = s[i] == 0xED && utf8_is_surrogate(s + i, n - i);
 		if (!esc && !ctrl && !surrogate)
 			continue;
 		buf_add(b, s + run, i - run);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -28,10 +29,28 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 bool buf_ok(const struct buf *b);
 /* Make room for n more bytes; false (and b->failed) when memory is short. */
-bool buf_reserve(struct buf *b, size_t n);
-void buf_add(struct buf *b, const void *p, size_t n);
-void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
+bool buf_grow(struct buf *b, size_t n);
+static inline bool buf_reserve(struct buf *b, size_t n)
+{
+	return (n < b->cap - b->len && !b->failed) || buf_grow(b, n);
+}
+/* The appenders, inline: answers are written a few bytes at a time. */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0 || !buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+static inline void buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+static inline void buf_addc(struct buf *b, char c)
+{
+	if (buf_reserve(b, 1))
+		b->data[b->len++] = c;
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* NUL-terminate without counting the NUL in len; returns data ("" if failed). */
 const char *buf_cstr(struct buf *b);

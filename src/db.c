@@ -2,6 +2,7 @@
 #include "db.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <sqlite3.h>
@@ -111,18 +112,35 @@ static int list_migrations(const char *dir, struct migration *out, char *err, si
 	return n;
 }
 
+/* The file's text, NUL-terminated; NULL with errno set when it cannot be read. */
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	char *text = NULL;
-	long size;
-	if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = malloc((size_t)size + 1))) {
-		size_t got = fread(text, 1, (size_t)size, f);
-		text[got] = '\0';
+	size_t got;
+	if (!f)
+		return NULL;
+	if (fstat(fileno(f), &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto out;
 	}
-	if (f)
-		fclose(f);
+	if (!(text = malloc((size_t)st.st_size + 1)))
+		goto out;
+	errno = 0;
+	got = fread(text, 1, (size_t)st.st_size, f);
+	text[got] = '\0';
+	if (ferror(f)) {
+		free(text);
+		text = NULL;
+		errno = errno ? errno : EIO;
+	}
+out:;
+	int saved = errno;
+	fclose(f);
+	errno = saved;
 	return text;
 }
 
@@ -255,12 +273,17 @@ static int run_migration_sql(sqlite3 *db, const char *sql)
 	return rc;
 }
 
-static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, int *applied)
+/* Applies migration m unless it is recorded; -1 with the cause in err. */
+static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, int *applied, char *err,
+		     size_t errsz)
 {
-	char path[4096];
+	char path[4096], what[300];
 	int done = 0, rc = -1;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	snprintf(what, sizeof what, "migration %s", m->name);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		fail(err, errsz, what, db);
 		return -1;
+	}
 	if (is_applied(db, m->version, &done) == 0 && done) {
 		rc = 0;
 	} else if (made_by_alembic(db, m->version)) {
@@ -268,13 +291,19 @@ static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, in
 	} else {
 		snprintf(path, sizeof path, "%s/%s", dir, m->name);
 		char *sql = read_file(path);
-		rc = sql ? run_migration_sql(db, sql) : -1;
+		if (!sql) {
+			snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(errno));
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		rc = run_migration_sql(db, sql);
 		free(sql);
 		if (rc == 0 && (rc = record_migration(db, m->version, m->name)) == 0)
 			(*applied)++;
 	}
 	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
+	fail(err, errsz, what, db);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
@@ -290,14 +319,9 @@ int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t err
 		fail(err, errsz, "schema_migrations", db);
 		return -1;
 	}
-	for (int i = 0; i < n; i++) {
-		if (apply_one(db, dir, &list[i], applied)) {
-			char what[300];
-			snprintf(what, sizeof what, "migration %s", list[i].name);
-			fail(err, errsz, what, db);
+	for (int i = 0; i < n; i++)
+		if (apply_one(db, dir, &list[i], applied, err, errsz))
 			return -1;
-		}
-	}
 	return 0;
 }
 

@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define PYDANTIC_MAX_CHARS     2048
 #define EMAIL_MAX_LENGTH       254
 #define LOCAL_PART_MAX_LENGTH  64
@@ -73,69 +75,6 @@ static void pass_failure(struct buf *reason, const struct buf *scratch)
 {
 	if (scratch->failed)
 		reason->failed = true;
-}
-
-/* ---- UTF-8 ---- */
-
-static size_t utf8_seq_len(unsigned char c)
-{
-	if (c >= 0xC2 && c <= 0xDF)
-		return 2;
-	if (c >= 0xE0 && c <= 0xEF)
-		return 3;
-	if (c >= 0xF0 && c <= 0xF4)
-		return 4;
-	return 0;
-}
-
-/* The code point at s[i] (i < n); returns where the next one starts. Surrogates
- * (ED A0..BF xx) are accepted because the JSON reader keeps lone "\udXXX" that
- * way; any other bad byte stands alone, as U+DC00 + byte. */
-static size_t utf8_next(const unsigned char *s, size_t n, size_t i, uint32_t *cp)
-{
-	static const uint32_t min_of_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-	size_t len = utf8_seq_len(s[i]);
-	*cp = s[i];
-	if (s[i] < 0x80)
-		return i + 1;
-	uint32_t v = s[i] & (0x7Fu >> len);
-	for (size_t k = 1; len && k < len; k++) {
-		if (i + k >= n || (s[i + k] & 0xC0) != 0x80) {
-			len = 0;
-			break;
-		}
-		v = v << 6 | (s[i + k] & 0x3Fu);
-	}
-	if (!len || v < min_of_len[len] || v > 0x10FFFF) {
-		*cp = 0xDC00 | s[i];
-		return i + 1;
-	}
-	*cp = v;
-	return i + len;
-}
-
-static size_t utf8_encode(uint32_t cp, char out[4])
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
 }
 
 /* Python's len(): code points. */

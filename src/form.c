@@ -1,8 +1,10 @@
-/* form.c -- urlencoded decoding and the UTF-8 check (see form.h). */
+/* form.c -- urlencoded and multipart decoding (see form.h). */
 #include "form.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "utf8.h"
 
 void form_init(struct form *f)
 {
@@ -17,62 +19,6 @@ void form_free(struct form *f)
 	form_init(f);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Length of the valid UTF-8 sequence at s (left bytes available), or 0. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0];
-	size_t n = c < 0x80                 ? 1
-		   : c >= 0xC2 && c <= 0xDF ? 2
-		   : c >= 0xE0 && c <= 0xEF ? 3
-		   : c >= 0xF0 && c <= 0xF4 ? 4
-					    : 0;
-	if (n == 0 || n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
-	    (c == 0xF4 && s[1] > 0x8F))
-		return 0; /* overlong, surrogate, or beyond U+10FFFF */
-	return n;
-}
-
-bool utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq_len(p + i, n - i);
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
-void utf8_add_replacing(struct buf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq_len(p + i, n - i);
-		if (k)
-			buf_add(out, p + i, k);
-		else
-			buf_adds(out, "\xEF\xBF\xBD"); /* U+FFFD, as errors="replace" */
-		i += k ? k : 1;
-	}
-}
-
 /* Appends s[0..n) with '+' and %XX decoded, as UTF-8, and a NUL. */
 static void add_percent_decoded(struct buf *out, const char *s, size_t n)
 {
@@ -82,8 +28,8 @@ static void add_percent_decoded(struct buf *out, const char *s, size_t n)
 		int hi, lo;
 		if (s[i] == '+') {
 			buf_addc(&raw, ' ');
-		} else if (s[i] == '%' && i + 2 < n && (hi = hex_value(s[i + 1])) >= 0 &&
-			   (lo = hex_value(s[i + 2])) >= 0) {
+		} else if (s[i] == '%' && i + 2 < n && (hi = hex_digit(s[i + 1])) >= 0 &&
+			   (lo = hex_digit(s[i + 2])) >= 0) {
 			buf_addc(&raw, (char)(hi << 4 | lo));
 			i += 2;
 		} else {

@@ -32,10 +32,4 @@ int form_parse_multipart(struct form *f, const char *body, size_t n, const char 
 /* The last value of name, or NULL; *len gets its length (values may hold NULs). */
 const char *form_get(const struct form *f, const char *name, size_t *len);
 
-/* Whether s[0..n) is valid UTF-8 as Python's strict decoder sees it (no
- * surrogates, no overlong forms). */
-bool utf8_valid(const char *s, size_t n);
-/* Appends s[0..n) with every byte that is not valid UTF-8 replaced by U+FFFD. */
-void utf8_add_replacing(struct buf *out, const char *s, size_t n);
-
 #endif

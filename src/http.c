@@ -2,8 +2,10 @@
 #include "http.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "fcgi.h"
+#include "log.h"
 
 static const char *param_or(const struct fcgi_request *fr, const char *name, const char *dflt)
 {
@@ -24,6 +26,30 @@ void http_request_from(struct request *req, const struct fcgi_request *fr)
 	req->remote_addr = param_or(fr, "REMOTE_ADDR", "");
 	req->body = fr->body.data ? fr->body.data : "";
 	req->body_len = fr->body.len;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+const char *http_media_type(const char *content_type, size_t *len)
+{
+	const char *s = content_type ? content_type : "";
+	while (is_space(*s))
+		s++;
+	size_t n = strcspn(s, ";");
+	while (n > 0 && is_space(s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+bool http_media_type_is(const char *content_type, const char *type)
+{
+	size_t len;
+	const char *media = http_media_type(content_type, &len);
+	return len == strlen(type) && strncasecmp(media, type, len) == 0;
 }
 
 void response_init(struct response *res)
@@ -94,6 +120,12 @@ void http_error(struct response *res, int status, const char *detail)
 		http_header(res, "WWW-Authenticate", "Bearer");
 	else if (status == 503)
 		http_header(res, "Retry-After", "1");
+}
+
+void http_internal_error(struct response *res, const struct request *req, const char *what)
+{
+	log_error("request %s: %s", req->request_id, what);
+	http_error(res, 500, "Internal Server Error");
 }
 
 const char *http_reason(int status)

@@ -51,6 +51,14 @@ struct response {
 /* Fills req from the FastCGI parameters and body of fr (borrowing its memory). */
 void http_request_from(struct request *req, const struct fcgi_request *fr);
 
+/* The media type of a Content-Type value as Python's parsers read it (the
+ * email module for FastAPI's JSON check, python-multipart for Starlette's
+ * forms): the text before the first ';', the whitespace around it stripped;
+ * "" for NULL. *len gets its length; compare it case-insensitively. */
+const char *http_media_type(const char *content_type, size_t *len);
+/* Whether content_type's media type is type (lower case), in any case. */
+bool http_media_type_is(const char *content_type, const char *type);
+
 void response_init(struct response *res);
 void response_reset(struct response *res);
 void response_free(struct response *res);
@@ -71,6 +79,10 @@ struct buf *http_json(struct response *res, int status);
 /* The error answer every route uses: {"detail":"<detail>"}, plus the header
  * the status calls for (WWW-Authenticate on 401, Retry-After on 503). */
 void http_error(struct response *res, int status, const char *detail);
+/* The one way to answer an internal error: logs "request <id>: <what>",
+ * then answers 500 {"detail":"Internal Server Error"}. what names the
+ * failure, never a secret. */
+void http_internal_error(struct response *res, const struct request *req, const char *what);
 
 /* The CGI header block for res (Status, Content-Type, Content-Length, ...). */
 void http_write_head(const struct response *res, const struct request *req, struct buf *out);

@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* ---- arena ---- */
 
 struct chunk {
@@ -245,31 +247,11 @@ static bool at(const struct parser *p, char c)
 
 /* ---- strings ---- */
 
+/* Surrogates are written too, as the ED Ax xx bytes utf8.h describes. */
 static void add_utf8(struct buf *b, uint32_t cp)
 {
-	unsigned char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (unsigned char)(0xC0 | (cp >> 6));
-		u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		/* Surrogates land here too, as the ED Ax xx bytes buf.c expects. */
-		u[0] = (unsigned char)(0xE0 | (cp >> 12));
-		u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xF0 | (cp >> 18));
-		u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (unsigned char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	buf_add(b, u, n);
+	char u[4];
+	buf_add(b, u, utf8_encode(cp, u));
 }
 
 /* The four hex digits at s as a code unit; false if one is not hex. */
@@ -277,16 +259,10 @@ static bool read_hex4(const unsigned char *s, uint32_t *out)
 {
 	uint32_t v = 0;
 	for (int i = 0; i < 4; i++) {
-		unsigned char d = s[i];
-		v <<= 4;
-		if (d >= '0' && d <= '9')
-			v |= (uint32_t)(d - '0');
-		else if (d >= 'a' && d <= 'f')
-			v |= (uint32_t)(d - 'a' + 10);
-		else if (d >= 'A' && d <= 'F')
-			v |= (uint32_t)(d - 'A' + 10);
-		else
+		int d = hex_digit(s[i]);
+		if (d < 0)
 			return false;
+		v = v << 4 | (uint32_t)d;
 	}
 	*out = v;
 	return true;

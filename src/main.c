@@ -1,4 +1,4 @@
-/* main.c -- the command line: serve, migrate, version, help.
+/* main.c -- the command line: serve, migrate, routes, nginx-map, version, help.
  *
  * `fast_zero serve` checks the settings and the database before it forks a
  * single worker, so that a bad setting or an unmigrated database stops the
@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "app.h"
 #include "db.h"
 #include "log.h"
 #include "pool.h"
@@ -37,6 +38,8 @@ static const char usage_text[] =
 	"commands:\n"
 	"  serve      run the worker pool, accepting FastCGI connections\n"
 	"  migrate    apply the pending database migrations\n"
+	"  routes     print the route table: method, path, lane\n"
+	"  nginx-map  print nginx's map sending each route to its upstream\n"
 	"  version    print the version\n"
 	"  help [COMMAND]  explain a command\n"
 	"\n"
@@ -93,6 +96,16 @@ static int help(const char *command)
 		fputs(serve_text, stdout);
 	else if (strcmp(command, "migrate") == 0)
 		fputs(migrate_text, stdout);
+	else if (strcmp(command, "routes") == 0)
+		puts("usage: fast_zero routes\n\n"
+		     "Prints the route table, one \"METHOD PATH LANE\" line per route,\n"
+		     "\"hidden\" after those /openapi.json leaves out. The lane says where nginx\n"
+		     "sends the route: main (kept connections), once (a connection per request),\n"
+		     "hash (the --hash-listen socket) or list (the --list-listen socket).");
+	else if (strcmp(command, "nginx-map") == 0)
+		puts("usage: fast_zero nginx-map\n\n"
+		     "Prints the map, for nginx's http { } block, that sends each request to\n"
+		     "the upstream of its route's lane (nginx/upstream.conf holds a copy).");
 	else if (strcmp(command, "version") == 0)
 		puts("usage: fast_zero version\n\nPrints the version.");
 	else if (strcmp(command, "help") == 0)
@@ -205,6 +218,26 @@ static int serve(const struct options *o)
 	return pool_run(&po, &s);
 }
 
+/* fast_zero routes, fast_zero nginx-map: the route table, as text. */
+static int print_routes(const char *command, int argc)
+{
+	struct buf out;
+	if (argc > 2) {
+		fprintf(stderr, "fast_zero: %s takes no argument\n", command);
+		return 2;
+	}
+	buf_init(&out);
+	if (strcmp(command, "routes") == 0)
+		router_write_table(&out);
+	else
+		router_write_nginx_map(&out);
+	int ok = buf_ok(&out) && fwrite(out.data, 1, out.len, stdout) == out.len && fflush(stdout) == 0;
+	buf_free(&out);
+	if (!ok)
+		fprintf(stderr, "fast_zero: %s: could not write the table\n", command);
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {.listen = "unix:var/fast_zero.sock", .env_path = ".env"};
@@ -217,6 +250,8 @@ int main(int argc, char **argv)
 	const char *command = argv[1];
 	if (strcmp(command, "help") == 0)
 		return help(argc > 2 ? argv[2] : NULL);
+	if (strcmp(command, "routes") == 0 || strcmp(command, "nginx-map") == 0)
+		return print_routes(command, argc);
 	if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
 		printf("fast_zero %s\n", FZ_VERSION);
 		return 0;

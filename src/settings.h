@@ -2,9 +2,10 @@
  *
  * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
  * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS, REQUEST_TIMEOUT, SESSION_MAX_HOURS,
- * RATE_LIMIT and LOGIN_RATE_LIMIT. A value in the
- * environment wins over the same key in .env. Every value is checked here, at
- * start (and on SIGHUP), so that a bad setting never surfaces on a request. */
+ * RATE_LIMIT and LOGIN_RATE_LIMIT (which scripts/nginx-conf reads too). A
+ * value in the environment wins over the same key in .env. Every value is
+ * checked here, at start (and on SIGHUP), so that a bad setting never
+ * surfaces on a request. */
 #ifndef FZ_SETTINGS_H
 #define FZ_SETTINGS_H
 

@@ -50,12 +50,22 @@ struct user_fields {
 /* Opens the database at path. NULL with err filled on failure. */
 struct store *store_open(const char *path, char *err, size_t errsz);
 void store_close(struct store *s);
-/* The storage's own description of the last failure, for the log. */
+/* The storage's own description of the failure the last call returned, for
+ * the log ("" after a call that did not fail). */
 const char *store_last_error(const struct store *s);
-/* The moment (clock_ms()) at which the statement running is interrupted
- * (STORE_TIMEOUT) and a wait for a lock given up (STORE_BUSY), for the
- * request in hand; 0 for none (then a lock is waited for DB_BUSY_TIMEOUT_MS). */
-void store_set_deadline(struct store *s, int64_t deadline_ms);
+/* What the store watches while it works for the request in hand; times are
+ * clock_ms() values. */
+struct store_watch {
+	int64_t deadline_ms;     /* a statement still running then is interrupted
+			      * (STORE_TIMEOUT), a wait for a lock given up
+			      * (STORE_BUSY); 0: none (locks are waited for
+			      * DB_BUSY_TIMEOUT_MS) */
+	int64_t slow_ms;         /* a statement or lock wait still going then calls */
+	void (*slow)(void *arg); /* this once (NULL: never): the request turned out long */
+	void *arg;
+};
+/* Starts watching w for the next calls on s; NULL stops watching. */
+void store_watch(struct store *s, const struct store_watch *w);
 /* STORE_OK when the database answers a query. */
 enum store_status store_ping(struct store *s);
 
@@ -73,7 +83,8 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 				  void *arg);
 
 /* Which of in's username (first) or email another user than id holds:
- * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither. */
+ * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither; a
+ * failed lookup (STORE_BUSY...) is returned as it is, never as free. */
 enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id);
 /* Inserts a user; the UNIQUE constraints decide races. STORE_USERNAME_TAKEN is
  * reported before STORE_EMAIL_TAKEN when both are taken. */

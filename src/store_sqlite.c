@@ -68,9 +68,9 @@ struct connection {
 
 struct store {
 	struct connection conn;
-	int64_t deadline_ms; /* of the request in hand, 0 for none */
-	char *path;          /* to reconnect when a read-only disk is writable again */
-	struct buf strings;  /* the current struct user's text */
+	struct store_watch watch; /* of the request in hand */
+	char *path;               /* to reconnect when a read-only disk is writable again */
+	struct buf strings;       /* the current struct user's text */
 	char error[256];
 };
 
@@ -82,21 +82,37 @@ static void disconnect(struct connection *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Calls the watch's slow() once the request has run past its slow_ms. */
+static void notice_slow(struct store *s, int64_t now)
+{
+	void (*slow)(void *) = s->watch.slow;
+	if (slow && now >= s->watch.slow_ms) {
+		s->watch.slow = NULL;
+		slow(s->watch.arg);
+	}
+}
+
 /* Every few thousand virtual-machine steps: past the deadline, the
  * statement stops with SQLITE_INTERRUPT. A clock read costs ~20 ns. */
 static int past_deadline(void *arg)
 {
-	const struct store *s = arg;
-	return s->deadline_ms && clock_ms() >= s->deadline_ms;
+	struct store *s = arg;
+	if (!s->watch.deadline_ms && !s->watch.slow)
+		return 0;
+	int64_t now = clock_ms();
+	notice_slow(s, now);
+	return s->watch.deadline_ms && now >= s->watch.deadline_ms;
 }
 
 /* A lock is waited for until the request's deadline (or DB_BUSY_TIMEOUT_MS
  * when there is none), in short naps. */
 static int wait_for_lock(void *arg, int attempt)
 {
-	const struct store *s = arg;
+	struct store *s = arg;
+	int64_t now = clock_ms();
 	int64_t left =
-		s->deadline_ms ? s->deadline_ms - clock_ms() : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
+		s->watch.deadline_ms ? s->watch.deadline_ms - now : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
+	notice_slow(s, now);
 	if (left <= 0)
 		return 0;
 	struct timespec nap = {.tv_nsec = (left < 5 ? left : 5) * 1000000L};
@@ -193,9 +209,9 @@ static enum store_status writable(struct store *s)
 	return STORE_UNAVAILABLE;
 }
 
-void store_set_deadline(struct store *s, int64_t deadline_ms)
+void store_watch(struct store *s, const struct store_watch *w)
 {
-	s->deadline_ms = deadline_ms;
+	s->watch = w ? *w : (struct store_watch){0};
 }
 
 const char *store_last_error(const struct store *s)
@@ -221,9 +237,11 @@ static enum store_status status_of(struct store *s, int rc)
 	}
 }
 
+/* The statement, ready to bind; the call using it starts with no error noted. */
 static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = s->conn.stmt[id];
+	s->error[0] = '\0';
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return st;
@@ -266,6 +284,8 @@ static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct us
 	enum store_status status = STORE_NOT_FOUND;
 	if (rc == SQLITE_ROW) {
 		status = read_user(s, st, out, with_hash) ? STORE_OK : STORE_ERROR;
+		if (status != STORE_OK)
+			snprintf(s->error, sizeof s->error, "out of memory reading a user");
 	} else if (rc != SQLITE_DONE) {
 		status = status_of(s, rc);
 	}
@@ -326,29 +346,34 @@ enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit
 	return status;
 }
 
-/* Whether another user than id already holds value in the statement's column. */
-static int value_used(struct store *s, enum stmt_id which, const char *v, size_t n, int64_t id)
+/* taken when another user than id already holds value in the statement's
+ * column, STORE_OK when none does, or why the lookup failed (a busy
+ * database is not a free name). */
+static enum store_status value_used(struct store *s, enum stmt_id which, const char *v, size_t n, int64_t id,
+				    enum store_status taken)
 {
 	sqlite3_stmt *st = stmt(s, which);
 	sqlite3_bind_text(st, 1, v, (int)n, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
-	int used = sqlite3_step(st) == SQLITE_ROW;
+	int rc = sqlite3_step(st);
+	enum store_status status = rc == SQLITE_ROW ? taken : status_of(s, rc);
 	sqlite3_reset(st);
-	return used;
+	return status;
 }
 
 enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
 {
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
-	if (value_used(s, ST_USERNAME_USED, in->username, in->username_len, id))
-		return STORE_USERNAME_TAKEN;
-	if (value_used(s, ST_EMAIL_USED, in->email, in->email_len, id))
-		return STORE_EMAIL_TAKEN;
-	return STORE_OK;
+	enum store_status status =
+		value_used(s, ST_USERNAME_USED, in->username, in->username_len, id, STORE_USERNAME_TAKEN);
+	if (status != STORE_OK)
+		return status;
+	return value_used(s, ST_EMAIL_USED, in->email, in->email_len, id, STORE_EMAIL_TAKEN);
 }
 
-/* After a UNIQUE failure: which field clashed, username first. */
+/* After a UNIQUE failure: which field clashed, username first (the email
+ * when the lookup finds neither: the other writer may be gone already). */
 static enum store_status which_taken(struct store *s, const struct user_fields *in, int64_t id)
 {
 	enum store_status clash = store_user_clash(s, in, id);
@@ -366,10 +391,11 @@ static enum store_status write_user(struct store *s, sqlite3_stmt *st, const str
 				    int64_t id)
 {
 	int rc = sqlite3_step(st);
+	enum store_status status = status_of(s, rc); /* before the reset: its message */
 	sqlite3_reset(st);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return which_taken(s, in, id);
-	return status_of(s, rc);
+	return status;
 }
 
 enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
@@ -408,8 +434,9 @@ enum store_status store_user_delete(struct store *s, int64_t id)
 	sqlite3_stmt *st = stmt(s, ST_DELETE);
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
+	enum store_status status = status_of(s, rc);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE && sqlite3_changes(s->conn.db) == 0)
 		return STORE_NOT_FOUND;
-	return status_of(s, rc);
+	return status;
 }

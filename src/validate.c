@@ -5,10 +5,12 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "email.h"
 #include "http.h"
+#include "utf8.h"
 
 void problems_init(struct problems *p)
 {
@@ -50,30 +52,28 @@ bool problems_reply(struct problems *p, struct ctx *c)
 	buf_add(b, p->list.data, p->list.len);
 	buf_adds(b, "]}");
 	if (!buf_ok(&p->list))
-		http_error(c->res, 500, "Internal Server Error");
+		http_internal_error(c->res, c->req, "out of memory listing the problems");
 	return true;
 }
 
 /* Whether FastAPI would parse a body of this Content-Type as JSON: none at
- * all, application/json, or application/<anything>+json (parameters ignored). */
+ * all, or a media type application/json or application/<anything>+json (the
+ * email module's reading: one '/' exactly, else it is text/plain). */
 static bool content_type_is_json(const char *ct)
 {
-	char type[128];
-	size_t n = 0;
+	size_t n;
 	if (!ct)
 		return true;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	while (ct[n] && ct[n] != ';' && ct[n] != ' ' && n < sizeof type - 1) {
-		type[n] = (char)tolower((unsigned char)ct[n]);
-		n++;
-	}
-	type[n] = '\0';
-	if (strncmp(type, "application/", 12) != 0)
+	const char *type = http_media_type(ct, &n);
+	const char *slash = memchr(type, '/', n);
+	if (!slash || memchr(slash + 1, '/', n - (size_t)(slash + 1 - type)))
 		return false;
-	const char *sub = type + 12;
-	size_t sl = strlen(sub);
-	return strcmp(sub, "json") == 0 || (sl >= 5 && strcmp(sub + sl - 5, "+json") == 0);
+	size_t main_len = (size_t)(slash - type), sub_len = n - main_len - 1;
+	const char *sub = slash + 1;
+	if (main_len != 11 || strncasecmp(type, "application", 11) != 0)
+		return false;
+	return (sub_len == 4 && strncasecmp(sub, "json", 4) == 0) ||
+	       (sub_len >= 5 && strncasecmp(sub + sub_len - 5, "+json", 5) == 0);
 }
 
 static void reply_json_invalid(struct ctx *c, const struct json_error *e)
@@ -117,7 +117,7 @@ bool json_body_or_reply(struct ctx *c, struct json_body *b)
 		if (err.kind == JSON_ERR_DECODE)
 			reply_json_invalid(c, &err);
 		else if (err.kind == JSON_ERR_NOMEM)
-			http_error(c->res, 500, "Internal Server Error");
+			http_internal_error(c->res, c->req, "out of memory parsing the body");
 		else /* Python raises RecursionError or ValueError there, not JSONDecodeError */
 			http_error(c->res, 400, "There was an error parsing the body");
 		return false;
@@ -185,29 +185,11 @@ static bool read_string(struct problems *p, const struct json_body *b, const cha
 	return true;
 }
 
-/* Whether s holds a lone surrogate (kept by the JSON decoder as ED A0..BF xx). */
-static bool has_lone_surrogate(const char *s, size_t n)
-{
-	for (const char *p = s; (p = memchr(p, 0xED, n - (size_t)(p - s))); p++)
-		if ((size_t)(p - s) + 2 < n && (unsigned char)p[1] >= 0xA0)
-			return true;
-	return false;
-}
-
-/* Characters (code points) of the UTF-8 text s[0..n), as Python's len(). */
-static size_t chars_of(const char *s, size_t n)
-{
-	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		count += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return count;
-}
-
 /* pydantic's max_length check: string_too_long, counted in characters. */
 static bool within_length(struct problems *p, const char *name, const char *s, size_t n, size_t max)
 {
 	char loc[64], msg[80], ctx_json[40];
-	if (chars_of(s, n) <= max)
+	if (utf8_length(s, n) <= max)
 		return true;
 	body_loc(loc, sizeof loc, name);
 	snprintf(msg, sizeof msg, "String should have at most %zu character%s", max, max == 1 ? "" : "s");
@@ -224,7 +206,7 @@ bool body_string(struct problems *p, const struct json_body *b, const char *name
 	char loc[64];
 	if (!read_string(p, b, name, out, len) || !within_length(p, name, *out, *len, max))
 		return false;
-	if (!has_lone_surrogate(*out, *len))
+	if (!utf8_has_surrogate(*out, *len))
 		return true;
 	/* Python would keep it, then fail to store or answer it as UTF-8 (a 500). */
 	body_loc(loc, sizeof loc, name);

@@ -6,7 +6,8 @@
  *   422 {"detail":[{"type":...,"loc":[...],"msg":...,"input":...,"ctx":{...}}]}
  * Readers record their own problem and return false, so a handler only
  * chains them. Reading the body comes first and answers by itself: 400 for a
- * body that is not UTF-8, 422 json_invalid for one that is not JSON. */
+ * body that is not UTF-8 (or nested deeper than Python reads), 422
+ * json_invalid for one that is not JSON, 500 when memory is short. */
 #ifndef FZ_VALIDATE_H
 #define FZ_VALIDATE_H
 
@@ -44,8 +45,8 @@ struct json_body {
 	bool raw;                      /* sent with a non-JSON Content-Type */
 };
 
-/* Reads the body. False when it answered: 400 (not UTF-8) or 422
- * (json_invalid). Release with json_body_free(). */
+/* Reads the body. False when it answered: 400 (not UTF-8, too deep), 422
+ * (json_invalid) or 500 (out of memory). Release with json_body_free(). */
 bool json_body_or_reply(struct ctx *c, struct json_body *b);
 void json_body_free(struct json_body *b);
 /* Records "missing"/"model_attributes_type" when the body is not an object;

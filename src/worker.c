@@ -27,6 +27,9 @@
 #define KEPT_MAX     64
 #define IO_TIMEOUT_S 30
 #define DRAIN_MAX_S  10
+/* A request still in the store after this long lets go of the worker's kept
+ * connections (see let_go_of_kept). */
+#define SLOW_REQUEST_MS 10
 
 struct worker {
 	struct app app;
@@ -92,24 +95,40 @@ static void shrink(struct buf *b)
 	}
 }
 
+/* The request in hand turned out slow: the idle connections this worker
+ * keeps would wait for it, so they are closed. nginx sends a request it had
+ * put on one of them again on another connection (it retries a kept
+ * connection that fails), which a free worker takes. */
+static void let_go_of_kept(void *arg)
+{
+	struct worker *w = arg;
+	for (int i = 0; i < w->nkept; i++)
+		close(w->kept[i]);
+	w->nkept = 0;
+}
+
 static void answer(struct worker *w)
 {
 	long timeout = w->app.settings->request_timeout_ms;
+	int64_t now = clock_ms();
+	struct store_watch watch = {.deadline_ms = timeout ? now + timeout : 0,
+				    .slow_ms = now + SLOW_REQUEST_MS,
+				    .slow = let_go_of_kept,
+				    .arg = w};
 	response_reset(&w->res);
 	buf_reset(&w->head);
 	http_request_from(&w->req, &w->fr);
-	store_set_deadline(w->app.store, timeout ? clock_ms() + timeout : 0);
+	store_watch(w->app.store, &watch);
 	if (w->fr.too_large)
 		http_error(&w->res, 413, "Request Entity Too Large");
 	else
 		router_dispatch(&w->app, &w->req, &w->res);
-	store_set_deadline(w->app.store, 0);
+	store_watch(w->app.store, NULL);
 	if (!buf_ok(&w->res.body) || !buf_ok(&w->res.headers)) {
 		bool streaming = w->res.streaming;
 		response_reset(&w->res);
-		http_error(&w->res, 500, "Internal Server Error");
+		http_internal_error(&w->res, &w->req, "out of memory building the answer");
 		w->res.broken = streaming;
-		log_error("request %s: out of memory building the answer", w->req.request_id);
 	}
 	if (!w->res.streaming)
 		http_write_head(&w->res, &w->req, &w->head);
@@ -168,40 +187,48 @@ static void drain(struct worker *w, int listen_fd)
 		;
 }
 
-/* Serves the kept connections that poll found readable; drops closed ones. */
-static void serve_kept(struct worker *w, const struct pollfd *pfd)
+/* Takes fd out of the kept set; false when it is no longer there (let go
+ * of while an earlier request was slow). */
+static bool unkeep(struct worker *w, int fd)
 {
-	int n = w->nkept;
-	int fds[KEPT_MAX];
-	memcpy(fds, w->kept, sizeof fds);
-	w->nkept = 0;
-	for (int i = 0; i < n; i++) {
-		if (pfd[i].revents)
-			keep_or_close(w, fds[i], serve_one(w, fds[i]));
-		else
-			w->kept[w->nkept++] = fds[i];
+	for (int i = 0; i < w->nkept; i++) {
+		if (w->kept[i] == fd) {
+			w->kept[i] = w->kept[--w->nkept];
+			return true;
+		}
 	}
+	return false;
 }
 
-static void worker_loop(struct worker *w, int listen_fd, int sfd)
+/* Serves the n kept connections that poll found readable; drops closed ones. */
+static void serve_kept(struct worker *w, const struct pollfd *pfd, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pfd[i].revents && unkeep(w, pfd[i].fd))
+			keep_or_close(w, pfd[i].fd, serve_one(w, pfd[i].fd));
+}
+
+/* Serves until asked to stop (0), or until poll fails (-1, logged). */
+static int worker_loop(struct worker *w, int listen_fd, int sfd)
 {
 	struct pollfd pfd[2 + KEPT_MAX];
 	for (;;) {
+		int n = w->nkept;
 		pfd[0] = (struct pollfd){.fd = sfd, .events = POLLIN};
 		pfd[1] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
-		for (int i = 0; i < w->nkept; i++)
+		for (int i = 0; i < n; i++)
 			pfd[2 + i] = (struct pollfd){.fd = w->kept[i], .events = POLLIN};
-		if (poll(pfd, (nfds_t)2 + (nfds_t)w->nkept, -1) < 0) {
+		if (poll(pfd, (nfds_t)2 + (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
-			return;
+			return -1;
 		}
 		if (pfd[0].revents && stop_requested(sfd)) {
 			drain(w, listen_fd);
-			return;
+			return 0;
 		}
-		serve_kept(w, pfd + 2);
+		serve_kept(w, pfd + 2, n);
 		if (pfd[1].revents)
 			accept_one(w, listen_fd);
 	}
@@ -240,8 +267,8 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings)
 		worker_free(&w);
 		return 1;
 	}
-	worker_loop(&w, listen_fd, sfd);
+	int rc = worker_loop(&w, listen_fd, sfd);
 	worker_free(&w);
 	close(sfd);
-	return 0;
+	return rc ? 1 : 0; /* the supervisor logs a worker that exits 1 */
 }

@@ -10,8 +10,10 @@
 
 struct settings;
 
-/* Runs a worker on listen_fd until told to stop; returns the exit status.
- * hash_gate_fd is the supervisor's password-hashing gate (see security.h). */
+/* Runs a worker on listen_fd until told to stop; returns the exit status:
+ * 0 after a stop, 1 when it could not start or poll failed (logged, and the
+ * supervisor logs the exit). hash_gate_fd is the supervisor's
+ * password-hashing gate (see security.h). */
 int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings);
 
 #endif

@@ -1,7 +1,6 @@
 /* auth.c -- /auth: the OAuth2 password login and the token refresh. */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../email.h"
 #include "routes.h"
@@ -43,20 +42,14 @@ static void check_grant_type(struct problems *p, const struct form *f)
 		    "{\"pattern\":\"^password$\"}");
 }
 
-static bool has_type(const char *ct, const char *type)
-{
-	size_t n = strlen(type);
-	return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
-}
-
 /* The form as Starlette's request.form() reads it: urlencoded or multipart,
  * any other type an empty form. */
 static void read_form(struct ctx *c, struct form *f)
 {
 	const char *ct = c->req->content_type;
-	if (has_type(ct, "application/x-www-form-urlencoded"))
+	if (http_media_type_is(ct, "application/x-www-form-urlencoded"))
 		form_parse(f, c->req->body, c->req->body_len);
-	else if (has_type(ct, "multipart/form-data"))
+	else if (http_media_type_is(ct, "multipart/form-data"))
 		form_parse_multipart(f, c->req->body, c->req->body_len, ct);
 }
 
@@ -112,7 +105,7 @@ static void log_in(struct ctx *c, const struct login_form *l)
 }
 
 /* POST /auth/token: 200 {"access_token":..,"token_type":"bearer"};
- * 401 unknown email or wrong password; 422; 429; 503. */
+ * 401 unknown email or wrong password; 422; 429; 500; 503. */
 void auth_token(struct ctx *c)
 {
 	struct login_form l = {0};
@@ -123,7 +116,7 @@ void auth_token(struct ctx *c)
 }
 
 /* POST /auth/refresh_token: 200 a new token counted from now, in the same
- * session (never past SESSION_MAX_HOURS from its login); 401. */
+ * session (never past SESSION_MAX_HOURS from its login); 401; 500; 503. */
 void auth_refresh_token(struct ctx *c)
 {
 	struct user me;

@@ -1,5 +1,6 @@
 /* common.c -- what several handlers share: who is calling, how a storage
  * failure is answered, how a user and a token are written. */
+#include <stdio.h>
 #include <string.h>
 #include <stdio.h>
 #include <strings.h>
@@ -88,8 +89,9 @@ void reply_store_failure(struct ctx *c, enum store_status status)
 		http_error(c->res, 503, "Service Unavailable");
 		return;
 	}
-	log_error("request %s: storage failed: %s", c->req->request_id, store_last_error(c->app->store));
-	http_error(c->res, 500, "Internal Server Error");
+	char what[512];
+	snprintf(what, sizeof what, "storage failed: %s", store_last_error(c->app->store));
+	http_internal_error(c->res, c->req, what);
 }
 
 void user_write(struct buf *b, const struct user *u)
@@ -119,8 +121,7 @@ void reply_token(struct ctx *c, const char *email, int64_t session)
 		json_add_str(b, token.data, token.len);
 		buf_adds(b, ",\"token_type\":\"bearer\"}");
 	} else {
-		log_error("request %s: token could not be made", c->req->request_id);
-		http_error(c->res, 500, "Internal Server Error");
+		http_internal_error(c->res, c->req, "token could not be made");
 	}
 	buf_free(&token);
 }

@@ -31,7 +31,7 @@ extern const char fz_openapi_json[];
 #define HTML_TYPE "text/html; charset=utf-8"
 
 /* GET /openapi.json: 200, the OpenAPI 3.1 document, written compact by the
- * same writer as every other answer (json.dumps' separators). */
+ * same writer as every other answer (json.dumps' separators); 500. */
 void docs_openapi(struct ctx *c)
 {
 	struct json_error err;
@@ -39,7 +39,7 @@ void docs_openapi(struct ctx *c)
 	if (doc)
 		json_write(http_json(c->res, 200), json_root(doc));
 	else /* the build embeds a file test_docs.sh validates: out of memory */
-		http_error(c->res, 500, "Internal Server Error");
+		http_internal_error(c->res, c->req, "out of memory reading the OpenAPI document");
 	json_free(doc);
 }
 

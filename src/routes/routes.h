@@ -1,6 +1,8 @@
 /* routes.h -- every handler the route table in router.c points at, and the
  * few helpers they share. Each handler's comment, at its definition, lists
- * the statuses it can answer. */
+ * the statuses it can answer; besides those, any answer becomes a 500 when
+ * memory runs out while it is written (worker.c). A 500 is answered with
+ * http_internal_error(), which logs it with the request id. */
 #ifndef FZ_ROUTES_H
 #define FZ_ROUTES_H
 

@@ -73,7 +73,7 @@ static bool hash_or_reply(struct ctx *c, struct user_request *r)
 {
 	if (password_hash(&c->app->gate, r->password, r->password_len, &r->hash) == 0)
 		return true;
-	http_error(c->res, 500, "Internal Server Error");
+	http_internal_error(c->res, c->req, "the password could not be hashed");
 	return false;
 }
 
@@ -109,7 +109,7 @@ static void create_user(struct ctx *c, struct user_request *r)
 }
 
 /* POST /users/: 201 the new user; 409 username, else email, taken; 422; 400;
- * 429 the client address's hashing budget spent; 503. */
+ * 429 the client address's hashing budget spent; 500; 503. */
 void users_create(struct ctx *c)
 {
 	struct user_request r;
@@ -155,7 +155,7 @@ static void reply_user_list(void *arg)
 		buf_adds(&l->c->res->body, "]}");
 }
 
-/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 503
+/* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 500; 503
  * (storage busy, or the time limit: then, if rows went already, the answer
  * is cut short). */
 void users_list(struct ctx *c)
@@ -182,7 +182,7 @@ void users_list(struct ctx *c)
 	problems_free(&p);
 }
 
-/* GET /users/{user_id}: 200 the user; 404; 422. */
+/* GET /users/{user_id}: 200 the user; 404; 422; 500; 503. */
 void users_read(struct ctx *c)
 {
 	struct user_request r;
@@ -245,7 +245,7 @@ static void update_user(struct ctx *c, struct user_request *r, int64_t my_id)
 
 /* PUT /users/{user_id}: 200 the updated user; 401; 403 not the caller;
  * 409 username or email taken; 422; 400; 429 the account's update budget
- * spent; 503. */
+ * spent; 500; 503. */
 void users_update(struct ctx *c)
 {
 	struct user_request r;
@@ -274,7 +274,8 @@ static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_
 		reply_store_failure(c, status);
 }
 
-/* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422. */
+/* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422;
+ * 500; 503. */
 void users_delete(struct ctx *c)
 {
 	struct user_request r;

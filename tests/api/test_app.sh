@@ -32,6 +32,18 @@ test_other_spelling_is_answered_directly() {
 	assertEquals 200 "$STATUS"
 }
 
+# The routing map of nginx/upstream.conf is the route table's, as
+# `fast_zero nginx-map` writes it (and scripts/nginx-conf uses it).
+test_upstream_conf_routes_by_the_route_table() {
+	local copy
+	copy=$(sed -n '/^# Written by `fast_zero nginx-map`/,/^}/p' "$ROOT/nginx/upstream.conf")
+	assertNotNull "nginx/upstream.conf holds the map" "$copy"
+	assertEquals "nginx/upstream.conf vs fast_zero nginx-map (make nginx-map rewrites it)" \
+		"$("$FZ_BIN" nginx-map)" "$copy"
+	assertContains "the stack's nginx.conf" "$(cat "$STACK_DIR/nginx.conf")" \
+		"$("$FZ_BIN" nginx-map | sed 's/^/\t/')"
+}
+
 test_unknown_path_is_404() {
 	http GET /nao-existe
 	assertHttp 404 '{"detail":"Not Found"}'

@@ -279,6 +279,26 @@ test_migration_rebuilding_users_keeps_its_indexes() {
 	rm -rf "$d"
 }
 
+# A migration that cannot be read, or whose SQL fails, is named with its own
+# cause; nothing of it is applied.
+test_failed_migration_says_why() {
+	local d out
+	d=$(mktemp -d)
+	cp -r "$ROOT/migrations" "$d/m"
+	mkdir "$d/m/9998_unreadable.sql"
+	out=$(cd "$d" && DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$d/m" 2>&1)
+	assertEquals "exit status" 1 $?
+	assertEquals "fast_zero: migrate: migration 9998_unreadable.sql: cannot read $d/m/9998_unreadable.sql: Is a directory" "$out"
+	rmdir "$d/m/9998_unreadable.sql"
+	printf 'CREATE TABLE todos (id INTEGER PRIMARY KEY);\nCREATE TABLEX;\n' >"$d/m/9999_broken.sql"
+	out=$(cd "$d" && DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$d/m" 2>&1)
+	assertEquals "exit status" 1 $?
+	assertEquals 'fast_zero: migrate: migration 9999_broken.sql: near "TABLEX": syntax error' "$out"
+	assertEquals "nothing of it applied" "" "$(sqlite3 "$d/db" "SELECT name FROM sqlite_master WHERE name = 'todos'")"
+	assertEquals "the tree's migrations only" "$MIGRATIONS" "$(sqlite3 "$d/db" 'SELECT count(*) FROM schema_migrations')"
+	rm -rf "$d"
+}
+
 test_migrate_adopts_an_alembic_database() {
 	local d out
 	d=$(mktemp -d)

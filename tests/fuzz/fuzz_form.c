@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../../src/form.h"
+#include "../../src/utf8.h"
 #include "../../src/validate.h"
 #include "common.h"
 

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/form.h"
+#include "../../src/utf8.h"
 #include "../../src/json.h"
 #include "common.h"
 

@@ -3,6 +3,8 @@
 # folder. Sourced by the suites; FZ_BIN names the binary under test.
 #
 #   stack_start [VAR=value ...]   settings for this stack (SECRET_KEY has a default)
+#                                 nginx's come from the environment: see scripts/nginx-conf;
+#                                 STACK_ACCESS_LOG=off turns its access log off
 #   stack_stop                    SIGTERM both halves, wait, remove the folder
 #   http METHOD PATH [curl args]  sets STATUS, BODY and HEADERS (a file)
 #
@@ -38,7 +40,7 @@ stack_nginx() {
 	for _ in 1 2 3 4 5; do
 		PORT=$(free_port)
 		BASE_URL=http://127.0.0.1:$PORT
-		ACCESS_LOG=$STACK_DIR/access.log "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET" >"$STACK_DIR/nginx.conf"
+		ACCESS_LOG=${STACK_ACCESS_LOG:-$STACK_DIR/access.log} "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET" >"$STACK_DIR/nginx.conf"
 		nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
 		NGINX_PID=$!
 		for _ in $(seq 1 20); do
@@ -51,12 +53,17 @@ stack_nginx() {
 	return 1
 }
 
-stack_start() {
+# A fresh folder for a stack, and the names of its database and sockets.
+stack_init() {
 	STACK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fast_zero_test.XXXXXX")
 	DB=$STACK_DIR/test.db
 	SOCKET=$STACK_DIR/fz.sock
 	HASH_SOCKET=$STACK_DIR/fz-hash.sock
 	LIST_SOCKET=$STACK_DIR/fz-list.sock
+}
+
+stack_start() {
+	stack_init
 	(
 		cd "$STACK_DIR" || exit 1
 		env SECRET_KEY=test-secret-key DATABASE_URL="sqlite:///$DB" WORKERS=4 "$@" \
