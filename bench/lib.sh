@@ -37,14 +37,11 @@ stacks_stop() {
 
 # The ceiling: the same nginx configuration, in front of null_fcgi on the
 # same three sockets, answering each URI with the body our stack gave for it.
-# usage: null_stack_start URI=FILE ... (one null_fcgi process per core each)
+# usage: null_stack_start URI=FILE ... (one null_fcgi process per core)
 null_stack_start() {
-	local s
 	stack_init
-	for s in "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET"; do
-		"$NULL_FCGI" "$s" "$(nproc)" "$@" >>"$STACK_DIR/log" 2>&1 &
-		FZ_PID="${FZ_PID:+$FZ_PID }$!"
-	done
+	"$NULL_FCGI" "$SOCKET,$HASH_SOCKET,$LIST_SOCKET" "$(nproc)" "$@" >>"$STACK_DIR/log" 2>&1 &
+	FZ_PID=$!
 	for _ in $(seq 1 100); do
 		[ -S "$SOCKET" ] && [ -S "$HASH_SOCKET" ] && [ -S "$LIST_SOCKET" ] && break
 		sleep 0.02
@@ -52,7 +49,6 @@ null_stack_start() {
 	stack_nginx && stack_wait
 }
 
-worker_pids() { pgrep -P "${FZ_PID%% *}" | sort -n; }
 lost_workers() { grep -c 'killed by signal\|exited with status' "$STACK_DIR/log" || true; }
 
 # Largest VmRSS over the workers, in KiB.
@@ -73,7 +69,7 @@ cpu_counts() { awk '/^cpu / {print $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9, $5 + $
 # CPU ticks of the workers, the live ones and those the supervisor reaped.
 workers_cpu_ticks() {
 	local p total t
-	total=$(awk '{print $16 + $17}' "/proc/${FZ_PID%% *}/stat")
+	total=$(awk '{print $16 + $17}' "/proc/$FZ_PID/stat")
 	for p in $(worker_pids); do
 		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
 		total=$((total + t))

@@ -6,13 +6,14 @@
  * can do with such a responder is the most any FastCGI application behind it
  * can reach on this machine.
  *
- * usage: null_fcgi SOCKET PROCESSES URI=BODY_FILE [URI=BODY_FILE ...]
- *   listens on the unix socket SOCKET with PROCESSES processes (an epoll loop
- *   each); a request whose DOCUMENT_URI is URI gets BODY_FILE's bytes as an
- *   application/json 200, any other a 404. Runs until SIGTERM. */
+ * usage: null_fcgi SOCKET[,SOCKET...] PROCESSES URI=BODY_FILE [URI=BODY_FILE ...]
+ *   listens on the unix sockets with PROCESSES processes (an epoll loop each,
+ *   over every socket); a request whose DOCUMENT_URI is URI gets BODY_FILE's
+ *   bytes as an application/json 200, any other a 404. Runs until SIGTERM. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { ROUTES_MAX = 8, IN_MAX = 256 * 1024, CONNS_MAX = 4096 };
+enum { ROUTES_MAX = 8, IN_MAX = 256 * 1024, CONNS_MAX = 4096, LISTENERS_MAX = 8 };
 
 struct route {
 	const char *uri;
@@ -184,26 +185,46 @@ static int serve(int fd, struct conn *c)
 	}
 }
 
-static void loop(int lfd)
+static int listeners[LISTENERS_MAX], nlisteners;
+
+static bool is_listener(int fd)
+{
+	for (int i = 0; i < nlisteners; i++)
+		if (listeners[i] == fd)
+			return true;
+	return false;
+}
+
+static void accept_all(int ep, int lfd)
+{
+	int c;
+	while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (c >= CONNS_MAX || !(conns[c] = calloc(1, sizeof **conns))) {
+			close(c);
+			continue;
+		}
+		struct epoll_event ce = {.events = EPOLLIN, .data.fd = c};
+		epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
+	}
+}
+
+static void loop(void)
 {
 	int ep = epoll_create1(0);
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = lfd}, evs[64];
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0)
+	struct epoll_event evs[64];
+	if (ep < 0)
 		die("epoll");
+	for (int i = 0; i < nlisteners; i++) {
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listeners[i]};
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, listeners[i], &ev) < 0)
+			die("epoll_ctl");
+	}
 	for (;;) {
 		int n = epoll_wait(ep, evs, 64, -1);
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
-			if (fd == lfd) {
-				int c;
-				while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-					if (c >= CONNS_MAX || !(conns[c] = calloc(1, sizeof **conns))) {
-						close(c);
-						continue;
-					}
-					struct epoll_event ce = {.events = EPOLLIN, .data.fd = c};
-					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
-				}
+			if (is_listener(fd)) {
+				accept_all(ep, fd);
 				continue;
 			}
 			struct conn *c = conns[fd];
@@ -219,10 +240,21 @@ static void loop(int lfd)
 	}
 }
 
+static int listen_on(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	unlink(path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 1024) < 0)
+		die(path);
+	return fd;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: null_fcgi SOCKET PROCESSES URI=BODY_FILE ...\n");
+		fprintf(stderr, "usage: null_fcgi SOCKET[,SOCKET...] PROCESSES URI=BODY_FILE ...\n");
 		return 2;
 	}
 	for (int i = 3; i < argc && nroutes < ROUTES_MAX; i++) {
@@ -234,19 +266,15 @@ int main(int argc, char **argv)
 		routes[nroutes].body = slurp(eq + 1, &routes[nroutes].len);
 		nroutes++;
 	}
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-	unlink(argv[1]);
-	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1024) < 0)
-		die(argv[1]);
+	for (char *path = strtok(argv[1], ","); path && nlisteners < LISTENERS_MAX; path = strtok(NULL, ","))
+		listeners[nlisteners++] = listen_on(path);
 	signal(SIGPIPE, SIG_IGN);
 	int procs = atoi(argv[2]);
 	for (int p = 1; p < procs; p++)
 		if (fork() == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGTERM); /* go with the first process */
-			loop(lfd);
+			loop();
 		}
-	loop(lfd);
+	loop();
 	return 0;
 }

@@ -13,10 +13,19 @@
 struct settings;
 struct store;
 
+/* The last short list answered, kept to answer the same page again while
+ * the data has not changed (routes/users.c). */
+struct list_cache {
+	int64_t offset, limit;
+	uint64_t version; /* store_data_version() before it was read; 0: empty */
+	struct buf body;
+};
+
 struct app {
 	const struct settings *settings;
 	struct store *store;
 	struct hash_gate gate;
+	struct list_cache lists;
 };
 
 struct ctx {

@@ -78,7 +78,10 @@ void response_free(struct response *res)
 
 void http_header(struct response *res, const char *name, const char *value)
 {
-	buf_printf(&res->headers, "%s: %s\r\n", name, value);
+	buf_adds(&res->headers, name);
+	buf_adds(&res->headers, ": ");
+	buf_adds(&res->headers, value);
+	buf_adds(&res->headers, "\r\n");
 }
 
 bool http_stream(struct response *res)
@@ -162,8 +165,12 @@ void http_write_head(const struct response *res, const struct request *req, stru
 		buf_adds(out, "\r\n");
 	}
 	buf_adds(out, "X-Content-Type-Options: nosniff\r\n");
-	if (req && req->request_id && strcmp(req->request_id, "-") != 0 && !strpbrk(req->request_id, "\r\n"))
-		buf_printf(out, "X-Request-Id: %s\r\n", req->request_id);
+	if (req && req->request_id && strcmp(req->request_id, "-") != 0 &&
+	    !strpbrk(req->request_id, "\r\n")) {
+		buf_adds(out, "X-Request-Id: ");
+		buf_adds(out, req->request_id);
+		buf_adds(out, "\r\n");
+	}
 	buf_add(out, res->headers.data, res->headers.len);
 	buf_adds(out, "\r\n");
 }

@@ -2,20 +2,23 @@
  * than request handling, so that cheap requests on the other workers take
  * the CPU first whenever they need it.
  *
- * Linux nice values belong to threads, and a thread may lower its priority
- * but never raise it back: so the work runs in a fresh thread at that
- * niceness, and the caller waits for it. Meant for work of milliseconds or
- * more (a thread costs some tens of microseconds). */
+ * Linux scheduling attributes belong to threads, and a thread may lower its
+ * priority but never raise it back: so the work runs in a fresh thread, and
+ * the caller waits for it. Meant for work of milliseconds or more (a thread
+ * costs some tens of microseconds). */
 #ifndef FZ_LOWPRIO_H
 #define FZ_LOWPRIO_H
 
-/* Password hashing: below request handling, above bulk reads. */
-#define LOWPRIO_HASHING 10
-/* Lists that walk many rows: only what the CPU has to spare. */
-#define LOWPRIO_BULK 19
+enum lowprio {
+	/* Password hashing: nice 10, below request handling but sure to progress. */
+	LOWPRIO_HASHING,
+	/* Lists that walk many rows: SCHED_IDLE, only what the CPU has to spare;
+	 * any other thread that wakes up takes the CPU from it at once. */
+	LOWPRIO_BULK,
+};
 
-/* Runs fn(arg) at nice niceness and returns once it is done. When no thread
- * can be made it runs fn in the caller's thread, at the caller's priority. */
-void lowprio_run(int niceness, void (*fn)(void *arg), void *arg);
+/* Runs fn(arg) at priority p and returns once it is done. When no thread can
+ * be made it runs fn in the caller's thread, at the caller's priority. */
+void lowprio_run(enum lowprio p, void (*fn)(void *arg), void *arg);
 
 #endif

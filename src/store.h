@@ -66,6 +66,11 @@ struct store_watch {
 };
 /* Starts watching w for the next calls on s; NULL stops watching. */
 void store_watch(struct store *s, const struct store_watch *w);
+/* A number that changes whenever the data may have changed, by this store
+ * or any other connection, since it was last taken; 0 when the storage cannot
+ * tell (then nothing may be kept between requests). Take it before reading
+ * what is to be kept: a write in between then changes it. */
+uint64_t store_data_version(struct store *s);
 /* STORE_OK when the database answers a query. */
 enum store_status store_ping(struct store *s);
 

@@ -24,6 +24,7 @@
 
 enum stmt_id {
 	ST_PING,
+	ST_DATA_VERSION,
 	ST_BY_ID,
 	ST_BY_EMAIL,
 	ST_LIST,
@@ -43,6 +44,7 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
 	[ST_BY_EMAIL] = "SELECT id, username, email, password, " UNIX_MS("created_at") ", " UNIX_MS(
 		"password_changed_at") " FROM users WHERE email = ?",
@@ -69,6 +71,8 @@ struct connection {
 struct store {
 	struct connection conn;
 	struct store_watch watch; /* of the request in hand */
+	uint32_t epoch;           /* counts this store's own writes and reconnections, which
+			 * PRAGMA data_version does not see */
 	char *path;               /* to reconnect when a read-only disk is writable again */
 	struct buf strings;       /* the current struct user's text */
 	char error[256];
@@ -181,6 +185,7 @@ void store_close(struct store *s)
 static enum store_status reconnect(struct store *s)
 {
 	char err[256];
+	s->epoch++;
 	if (s->conn.db)
 		disconnect(&s->conn);
 	if (connect_to(&s->conn, s, s->path, err, sizeof err) == 0)
@@ -199,6 +204,7 @@ static enum store_status readable(struct store *s)
  * writable one once the disk is writable again. */
 static enum store_status writable(struct store *s)
 {
+	s->epoch++; /* whether or not the write succeeds: data_version may not tell */
 	if (s->conn.db && !s->conn.read_only)
 		return STORE_OK;
 	if (reconnect(s) != STORE_OK)
@@ -291,6 +297,16 @@ static enum store_status fetch_user(struct store *s, sqlite3_stmt *st, struct us
 	}
 	sqlite3_reset(st);
 	return status;
+}
+
+uint64_t store_data_version(struct store *s)
+{
+	if (readable(s) != STORE_OK)
+		return 0;
+	sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
+	uint64_t v = sqlite3_step(st) == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return v ? v << 32 | s->epoch : 0;
 }
 
 enum store_status store_ping(struct store *s)

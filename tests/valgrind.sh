@@ -40,6 +40,15 @@ step PUT /users/2 -H "Authorization: Bearer $token" "${json[@]}" -d '{"username"
 step PUT /users/1 -H "Authorization: Bearer $token" "${json[@]}" -d '{"username":"vg2","email":"vg@example.com","password":"pw2"}'
 step DELETE /users/1 -H "Authorization: Bearer $token"
 step GET /health
+# Lists streamed in parts, kept and served again, and walked in the
+# low-priority thread.
+sqlite3 "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+	INSERT INTO users (id, username, password, email) SELECT 100 + i, 'u' || i, 'x', 'u' || i || '@example.com' FROM n"
+step GET '/users/?limit=2000'
+step GET '/users/?limit=5'
+step GET '/users/?limit=5'
+step GET '/users/?offset=15000&limit=3'
+step GET '/users/?limit=100000'
 stack_stop
 echo "requests: $requests"
 failed=0

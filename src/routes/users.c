@@ -155,6 +155,28 @@ static void reply_user_list(void *arg)
 		buf_adds(&l->c->res->body, "]}");
 }
 
+/* A cheap list, answered from the worker's last one when it is the same
+ * page and the data has not changed since that one was read. */
+static void reply_cheap_list(struct user_list *l)
+{
+	struct list_cache *k = &l->c->app->lists;
+	const struct response *res = l->c->res;
+	uint64_t version = store_data_version(l->c->app->store);
+	if (version && version == k->version && k->offset == l->offset && k->limit == l->limit) {
+		buf_add(http_json(l->c->res, 200), k->body.data, k->body.len);
+		return;
+	}
+	reply_user_list(l);
+	k->version = 0;
+	if (!version || res->status != 200 || res->streaming || !buf_ok(&res->body))
+		return;
+	buf_reset(&k->body);
+	buf_add(&k->body, res->body.data, res->body.len);
+	if (buf_ok(&k->body))
+		*k = (struct list_cache){
+			.offset = l->offset, .limit = l->limit, .version = version, .body = k->body};
+}
+
 /* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 500; 503
  * (storage busy, or the time limit: then, if rows went already, the answer
  * is cut short). */
@@ -176,7 +198,7 @@ void users_list(struct ctx *c)
 		if (l.offset > LIST_CHEAP_ROWS - l.limit)
 			lowprio_run(LOWPRIO_BULK, reply_user_list, &l);
 		else
-			reply_user_list(&l);
+			reply_cheap_list(&l);
 	}
 	form_free(&query);
 	problems_free(&p);

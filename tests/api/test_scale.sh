@@ -8,13 +8,6 @@ SUITE_NAME=scale
 
 USERS=1000000
 
-# fill_users DB N: N users, ids 1..N, with names and emails made from the id.
-fill_users() {
-	sqlite3 "$1" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
-		INSERT INTO users (id, username, password, email)
-		SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM n"
-}
-
 # The list answer for ids FIRST..LAST as the contract writes it, by SQL.
 expected_list() {
 	sqlite3 "$DB" "SELECT '{\"users\":' || coalesce(json_group_array(json_object('id', id, 'username',
@@ -23,7 +16,7 @@ expected_list() {
 
 oneTimeSetUp() {
 	stack_start || return 1
-	fill_users "$DB" "$USERS"
+	db_fill_users "$DB" "$USERS"
 }
 oneTimeTearDown() { stack_stop; }
 

@@ -89,6 +89,26 @@ test_get_users_unknown_query_keys_are_ignored() {
 	assertHttp 200 "{\"users\":[$ALICE]}"
 }
 
+# Each list worker keeps its last short page while the data is unchanged:
+# a change made by any other connection is seen by the very next list.
+test_get_users_never_answers_from_before_a_change() {
+	local i
+	for i in $(seq 1 16); do
+		http GET '/users/?offset=1&limit=1'
+		assertHttp 200 "{\"users\":[$BOB]}"
+	done
+	sqlite3 "$DB" "UPDATE users SET username = 'bobby' WHERE id = 2"
+	for i in $(seq 1 16); do
+		http GET '/users/?offset=1&limit=1'
+		assertHttp 200 "{\"users\":[$(echo "$BOB" | jq -c '.username = "bobby"')]}"
+	done
+	sqlite3 "$DB" "UPDATE users SET username = 'bob' WHERE id = 2"
+	for i in $(seq 1 16); do
+		http GET '/users/?offset=1&limit=1'
+		assertHttp 200 "{\"users\":[$BOB]}"
+	done
+}
+
 # --- GET /users/{user_id} -------------------------------------------------
 
 test_get_user_by_id_both_spellings() {

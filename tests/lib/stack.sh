@@ -98,6 +98,14 @@ stack_stop() {
 	rm -rf "$STACK_DIR"
 }
 
+# db_fill_users DB N: N users made with SQL (ids 1..N, named after their id;
+# their password is no hash, so they cannot log in): a large table quickly.
+db_fill_users() {
+	sqlite3 "$1" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+		INSERT INTO users (id, username, password, email)
+		SELECT i, 'user' || i, 'x', 'user' || i || '@example.com' FROM n"
+}
+
 # How many migrations the tree has, and migrate's line for N applied to DB:
 # "fast_zero: DB: N migration(s) applied".
 MIGRATIONS=$(find "$ROOT/migrations" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]_*.sql' | wc -l)
