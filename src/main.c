@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "migrations.h"
+#include "log.h"
 #include "pool.h"
 #include "settings.h"
 #include "store.h"
@@ -50,7 +51,9 @@ static const char usage_text[] =
 	"  ALGORITHM                    HS256 (default), HS384 or HS512\n"
 	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
 	"  WORKERS                      worker processes, default twice the core count\n"
-	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n";
+	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n"
+	"  SESSION_MAX_HOURS            no token outlives its session's login by more, default 24\n"
+	"  RATE_LIMIT, LOGIN_RATE_LIMIT off turns every throttle (or the logins') off, default on\n";
 
 static const char serve_text[] =
 	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--list-listen ADDR]\n"
@@ -205,6 +208,11 @@ static int serve(const struct options *o)
 	static struct settings s;
 	if (load_settings(o, &s, SETTINGS_SECRET_REQUIRED) || check_database(o, &s))
 		return 1;
+	if (strlen(s.secret_key) < SETTINGS_SECRET_MIN)
+		log_warning("setting SECRET_KEY is %zu bytes: tokens signed with it can be forged by "
+			    "guessing it; "
+			    "use at least %d random bytes",
+			    strlen(s.secret_key), SETTINGS_SECRET_MIN);
 	struct pool_options po = {.listen = o->listen,
 				  .hash_listen = o->hash_listen,
 				  .list_listen = o->list_listen,

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "security.h"
 #include "settings.h"
+#include "throttle.h"
 #include "worker.h"
 
 #define SLOTS_MAX    2048
@@ -392,6 +393,8 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 		return 1;
 	if ((p.hash_gate_fd = hash_gate_create(hash_gate_cap())) < 0)
 		log_error("no password-hashing gate (%s): hashing is not capped", strerror(errno));
+	if (throttle_create())
+		log_error("no hashing budgets (%s): only nginx's limits hold", strerror(errno));
 	log_info("serving FastCGI with %ld workers%s%s", p.listeners[MAIN].size,
 		 p.listeners[HASH].fd >= 0 ? ", password hashing on its own socket" : "",
 		 p.listeners[LIST].fd >= 0 ? ", lists on their own socket" : "");

@@ -2,16 +2,29 @@
 #include "settings.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* The keys we read, and where each one's raw text is kept while loading. */
-enum { K_DATABASE_URL, K_SECRET_KEY, K_ALGORITHM, K_EXPIRE, K_WORKERS, K_REQUEST_TIMEOUT, K_COUNT };
+enum {
+	K_DATABASE_URL,
+	K_SECRET_KEY,
+	K_ALGORITHM,
+	K_EXPIRE,
+	K_WORKERS,
+	K_REQUEST_TIMEOUT,
+	K_SESSION_MAX,
+	K_RATE_LIMIT,
+	K_LOGIN_RATE_LIMIT,
+	K_COUNT
+};
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL", "SECRET_KEY",      "ALGORITHM", "ACCESS_TOKEN_EXPIRE_MINUTES",
-	"WORKERS",      "REQUEST_TIMEOUT",
+	"DATABASE_URL",     "SECRET_KEY",      "ALGORITHM",         "ACCESS_TOKEN_EXPIRE_MINUTES",
+	"WORKERS",          "REQUEST_TIMEOUT", "SESSION_MAX_HOURS", "RATE_LIMIT",
+	"LOGIN_RATE_LIMIT",
 };
 
 struct raw_settings {
@@ -162,6 +175,20 @@ static int fail(char *err, size_t errsz, const char *name, const char *why)
 	return -1;
 }
 
+/* on/off, as scripts/nginx-conf reads the same names. */
+static int parse_switch(const char *text, bool *out)
+{
+	static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0", "false",
+										    "no"};
+	for (size_t i = 0; i < sizeof on / sizeof *on; i++) {
+		if (strcmp(text, on[i]) == 0 || strcmp(text, off[i]) == 0) {
+			*out = strcmp(text, on[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int check_algorithm(const char *a)
 {
 	return strcmp(a, "HS256") == 0 || strcmp(a, "HS384") == 0 || strcmp(a, "HS512") == 0 ? 0 : -1;
@@ -169,7 +196,8 @@ static int check_algorithm(const char *a)
 
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
-	static const char *const defaults[K_COUNT] = {"sqlite:///database.db", NULL, "HS256", "30", "0", "5"};
+	static const char *const defaults[K_COUNT] = {
+		"sqlite:///database.db", NULL, "HS256", "30", "0", "5", "24", "on", "on"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -196,6 +224,12 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 	else if (parse_seconds_ms(raw->value[K_REQUEST_TIMEOUT], 3600, &s->request_timeout_ms))
 		fail(err, errsz, "REQUEST_TIMEOUT",
 		     "must be a number of seconds from 0 (no limit) to 3600, such as 5 or 0.5");
+	else if (parse_long(raw->value[K_SESSION_MAX], 1, 87600L, &s->session_max_hours))
+		fail(err, errsz, "SESSION_MAX_HOURS", "must be a whole number of hours, from 1 to 87600");
+	else if (parse_switch(raw->value[K_RATE_LIMIT], &s->rate_limit))
+		fail(err, errsz, "RATE_LIMIT", "must be on or off");
+	else if (parse_switch(raw->value[K_LOGIN_RATE_LIMIT], &s->login_rate_limit))
+		fail(err, errsz, "LOGIN_RATE_LIMIT", "must be on or off");
 	else
 		rc = 0;
 	if (rc == 0) {

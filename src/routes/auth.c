@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../email.h"
 #include "routes.h"
 
 /* The OAuth2 password form, in OAuth2PasswordRequestForm's field order. */
@@ -65,25 +66,46 @@ static bool login_form_or_reply(struct ctx *c, struct login_form *l)
 	return !answered;
 }
 
+/* The email as registration stores it (domain lower-cased), so that
+ * alice@EXAMPLE.com logs in as alice@example.com; one that is not an email
+ * address is looked up as sent, and so is not found. */
+static void login_email(const struct login_form *l, struct buf *email)
+{
+	struct buf reason;
+	buf_init(&reason);
+	if (!email_check(l->username, l->username_len, email, &reason)) {
+		buf_reset(email);
+		buf_add(email, l->username, l->username_len);
+	}
+	buf_cstr(email);
+	buf_free(&reason);
+}
+
 /* Verifies the password (against a dummy hash when the email is unknown, so
- * both failures take the same time) and answers a token or 401. */
+ * both failures take the same time) and answers a token or 401; 429 when the
+ * account has spent its login budget (known or not: the answer says nothing
+ * about which). */
 static void log_in(struct ctx *c, const struct login_form *l)
 {
 	struct user u;
-	enum store_status status = store_user_by_email(c->app->store, l->username, l->username_len, &u);
+	struct buf email;
+	buf_init(&email);
+	login_email(l, &email);
+	enum store_status status = store_user_by_email(c->app->store, email.data, email.len, &u);
 	if (status != STORE_OK && status != STORE_NOT_FOUND) {
 		reply_store_failure(c, status);
-		return;
+	} else if (throttle_or_reply(c, &throttle_login, email.data, email.len)) {
+		const char *hash = status == STORE_OK ? u.password_hash : NULL;
+		if (password_verify(&c->app->gate, hash, l->password, l->password_len))
+			reply_token(c, u.email, -1);
+		else
+			http_error(c->res, 401, "Incorrect email or password");
 	}
-	const char *hash = status == STORE_OK ? u.password_hash : NULL;
-	if (password_verify(&c->app->gate, hash, l->password, l->password_len))
-		reply_token(c, u.email);
-	else
-		http_error(c->res, 401, "Incorrect email or password");
+	buf_free(&email);
 }
 
 /* POST /auth/token: 200 {"access_token":..,"token_type":"bearer"};
- * 401 unknown email or wrong password; 422; 500; 503. */
+ * 401 unknown email or wrong password; 422; 429; 500; 503. */
 void auth_token(struct ctx *c)
 {
 	struct login_form l = {0};
@@ -93,10 +115,12 @@ void auth_token(struct ctx *c)
 	form_free(&l.form);
 }
 
-/* POST /auth/refresh_token: 200 a new token counted from now; 401; 500; 503. */
+/* POST /auth/refresh_token: 200 a new token counted from now, in the same
+ * session (never past SESSION_MAX_HOURS from its login); 401; 500; 503. */
 void auth_refresh_token(struct ctx *c)
 {
 	struct user me;
-	if (current_user_or_reply(c, &me))
-		reply_token(c, me.email);
+	int64_t session;
+	if (current_user_or_reply(c, &me, &session))
+		reply_token(c, me.email, session);
 }
