@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
+#include "../../src/db.h"
 #include "../../src/json.h"
 #include "../../src/settings.h"
 #include "../../src/store.h"
