@@ -169,7 +169,11 @@ test_pyjwt_tokens_without_iat_are_accepted_until_a_password_change() {
 test_refresh_cannot_outlive_session_max_hours() {
 	local now tok exp
 	register hugo hugo@example.com
-	sqlite3 "$DB" "UPDATE users SET created_at = datetime('now', '-2 hours') WHERE id = $ID"
+	if [ "$FZ_BACKEND" = postgresql ]; then
+		sql "UPDATE users SET created_at = now() - interval '2 hours' WHERE id = $ID"
+	else
+		sql "UPDATE users SET created_at = datetime('now', '-2 hours') WHERE id = $ID"
+	fi
 	now=$(date +%s)
 	tok=$(forge "{\"auth_time\":$((now - 3000)),\"exp\":$((now + 600)),\"iat\":$((now - 1)),\"sub\":\"hugo@example.com\"}")
 	refresh "$tok"
