@@ -1,15 +1,19 @@
 # mk/bench.mk -- `make bench`: our stack against its ceiling (the same nginx
 # in front of bench/null_fcgi, a FastCGI responder that costs nothing), and a
-# table of a million users, in one run (scripts/bench; results in bench/);
-# then the PostgreSQL backend beside SQLite (bench/postgres, bench/postgres.md).
-# BENCH_QUICK=1 makes it a short smoke run, written to build/bench/quick/.
+# table of a million users, in one run (scripts/bench; results in bench/),
+# with every throttle off (RATE_LIMIT=off: it measures speed, from one
+# address); then the PostgreSQL backend beside SQLite (bench/postgres,
+# bench/postgres.md); then bench/abuse, with the default limits, measures
+# what one abusive client does to the others. BENCH_QUICK=1 makes them short
+# smoke runs (scripts/bench's written to build/bench/quick/).
 
 .PHONY: bench
 bench:
 	@scripts/deps wrk gnuplot-nox
 	@$(MAKE) --no-print-directory fast_zero build/bench/argon2_cpu build/bench/null_fcgi
-	@scripts/bench
-	@bench/postgres
+	@RATE_LIMIT=off scripts/bench
+	@RATE_LIMIT=off bench/postgres
+	@bench/abuse
 
 # The CPU cost of one argon2_verify at the service's parameters: the login ceiling.
 build/bench/argon2_cpu: bench/argon2_cpu.c

@@ -43,7 +43,7 @@ static void line_open(struct buf *b, const struct ctx *c, const char *event, int
 		   event);
 	json_add_cstr(b, c->req->request_id ? c->req->request_id : "-");
 	buf_adds(b, ",\"client\":");
-	json_add_cstr(b, c->req->client ? c->req->client : "-");
+	json_add_cstr(b, c->req->remote_addr && *c->req->remote_addr ? c->req->remote_addr : "-");
 	buf_adds(b, ",\"user_id\":");
 	if (user_id)
 		json_add_int(b, user_id);

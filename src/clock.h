@@ -21,4 +21,13 @@ static inline int64_t clock_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Unix milliseconds, on the wall clock: for times written into tokens and
+ * compared with the database's (which SQLite takes from the same clock). */
+static inline int64_t clock_unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 #endif

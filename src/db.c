@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "migrations.h"
 
 static void fail(char *err, size_t errsz, const char *what, sqlite3 *db)
@@ -132,6 +133,74 @@ static int made_by_alembic(sqlite3 *db, int version)
 	return has_revision;
 }
 
+/* The table a migration names on a "-- fast_zero: rebuilds TABLE" line, or 0. */
+static size_t rebuilt_table(const char *sql, char *table, size_t tablesz)
+{
+	static const char mark[] = "-- fast_zero: rebuilds ";
+	const char *at = strstr(sql, mark);
+	if (!at)
+		return 0;
+	at += sizeof mark - 1;
+	size_t n = strspn(at, "abcdefghijklmnopqrstuvwxyz_0123456789");
+	if (n == 0 || n >= tablesz)
+		return 0;
+	memcpy(table, at, n);
+	table[n] = '\0';
+	return n;
+}
+
+/* The CREATE INDEX statements of table's own indexes (not its UNIQUE
+ * constraints', which the new table definition recreates), name then SQL,
+ * each NUL-terminated, into out. */
+static int save_indexes(sqlite3 *db, const char *table, struct buf *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+			       "AND sql IS NOT NULL",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		buf_adds(out, (const char *)sqlite3_column_text(st, 0));
+		buf_addc(out, '\0');
+		buf_adds(out, (const char *)sqlite3_column_text(st, 1));
+		buf_addc(out, '\0');
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE && buf_ok(out) ? 0 : -1;
+}
+
+/* Recreates the saved indexes the rebuild dropped. */
+static int restore_indexes(sqlite3 *db, const struct buf *saved)
+{
+	for (size_t at = 0; at < saved->len;) {
+		const char *name = saved->data + at, *sql = name + strlen(name) + 1;
+		int exists = 0;
+		at = (size_t)(sql - saved->data) + strlen(sql) + 1;
+		if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+			      name, &exists))
+			return -1;
+		if (!exists && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+	}
+	return 0;
+}
+
+/* Runs a migration's SQL; one that rebuilds a table keeps that table's indexes. */
+static int run_migration_sql(sqlite3 *db, const char *sql)
+{
+	char table[64];
+	struct buf saved;
+	int rc = -1;
+	buf_init(&saved);
+	if (!rebuilt_table(sql, table, sizeof table) || save_indexes(db, table, &saved) == 0)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? restore_indexes(db, &saved) : -1;
+	buf_free(&saved);
+	return rc;
+}
+
 /* Applies migration m unless it is recorded; -1 with the cause in err. */
 static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, int *applied, char *err,
 		     size_t errsz)
@@ -154,7 +223,7 @@ static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, in
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+		rc = run_migration_sql(db, sql);
 		free(sql);
 		if (rc == 0 && (rc = record_migration(db, m->version, m->name)) == 0)
 			(*applied)++;

@@ -160,9 +160,12 @@ int form_parse_multipart(struct form *f, const char *body, size_t n, const char 
 
 const char *form_get(const struct form *f, const char *name, size_t *len)
 {
+	size_t name_len = strlen(name);
 	for (size_t i = f->count; i-- > 0;) {
+		/* Keys are compared whole: "username%00junk" is not "username", as in Starlette. */
 		const char *key = f->text.data + f->offsets[i * 2];
-		if (strcmp(key, name) != 0)
+		if (f->offsets[i * 2 + 1] - f->offsets[i * 2] - 1 != name_len ||
+		    memcmp(key, name, name_len) != 0)
 			continue;
 		size_t start = f->offsets[i * 2 + 1];
 		size_t stop = i + 1 < f->count ? f->offsets[(i + 1) * 2] : f->text.len;

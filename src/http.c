@@ -23,7 +23,7 @@ void http_request_from(struct request *req, const struct fcgi_request *fr)
 		req->content_type = NULL; /* nginx sends CONTENT_TYPE "" when there is none */
 	req->authorization = fcgi_param(fr, "HTTP_AUTHORIZATION");
 	req->request_id = param_or(fr, "REQUEST_ID", "-");
-	req->client = param_or(fr, "REMOTE_ADDR", "-");
+	req->remote_addr = param_or(fr, "REMOTE_ADDR", "");
 	req->body = fr->body.data ? fr->body.data : "";
 	req->body_len = fr->body.len;
 }

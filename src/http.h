@@ -21,8 +21,8 @@ struct request {
 	const char *query;        /* raw query string, "" when none */
 	const char *content_type; /* NULL when the client sent none */
 	const char *authorization;
-	const char *request_id; /* nginx's $request_id, or "-" */
-	const char *client;     /* the address nginx saw ($remote_addr), or "-" */
+	const char *request_id;  /* nginx's $request_id, or "-" */
+	const char *remote_addr; /* the client's address, "" when nginx sent none */
 	const char *body;
 	size_t body_len;
 };

@@ -12,6 +12,7 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -782,10 +783,11 @@ static bool decimal_of_precision(double x, int prec, uint64_t *m_out, int *exp_o
  * Every prec-digit decimal is also a (prec+1)-digit one, so "some decimal of
  * this precision reads back" only turns true once as prec grows: binary
  * search keeps long floats to about four tries instead of seventeen.
- * at_most is a precision known to be enough (the source's digit count). */
-static void shortest_decimal(double x, int at_most, uint64_t *m_out, int *exp_out)
+ * at_most is a precision known to be enough (the source's digit count),
+ * at_least one known to be needed. */
+static void shortest_decimal(double x, int at_least, int at_most, uint64_t *m_out, int *exp_out)
 {
-	int lo = 1, hi = at_most >= 1 && at_most < 17 ? at_most : 17; /* 17 always read back */
+	int lo = at_least, hi = at_most >= at_least && at_most < 17 ? at_most : 17; /* 17 always read back */
 	bool found = false;
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
@@ -852,6 +854,127 @@ static int significant_digits(const char *text)
 	return n - trailing_zeros;
 }
 
+/* text's decimal rounded half up to p significant digits: m (exactly p
+ * digits) with text ~ m * 10^(decpt - p); *all gets how many significant
+ * digits text has (0: zero). */
+static void source_rounded(const char *text, int p, uint64_t *m, int *decpt, int *all)
+{
+	uint64_t v = 0, top = 1;
+	int n = 0, point = 0;
+	bool seen_point = false, round_up = false;
+	const char *c = text;
+	for (int i = 0; i < p; i++)
+		top *= 10;
+	for (; *c && *c != 'e' && *c != 'E'; c++) {
+		if (*c == '.') {
+			seen_point = true;
+		} else if (*c >= '0' && *c <= '9') {
+			if (n == 0 && *c == '0') {
+				point -= seen_point;
+				continue;
+			}
+			if (n == p)
+				round_up = *c >= '5';
+			if (n < p)
+				v = v * 10 + (uint64_t)(*c - '0');
+			n++;
+			point += !seen_point;
+		}
+	}
+	*all = n;
+	for (int i = n; i < p; i++)
+		v *= 10;
+	*decpt = point + (*c && n ? atoi(c + 1) : 0);
+	if (round_up && ++v == top) {
+		v = top / 10;
+		++*decpt;
+	}
+	*m = v;
+}
+
+enum decision { NO, YES, UNSURE };
+
+/* 10^k in long double for |k| <= 340, from a table made once (powl is slow). */
+static long double pow10l_of(int k)
+{
+	static long double table[681];
+	static bool made;
+	if (!made) {
+		for (int i = 0; i < 681; i++)
+			table[i] = powl(10.0L, (long double)(i - 340));
+		made = true;
+	}
+	return k >= -340 && k <= 340 ? table[k + 340] : powl(10.0L, (long double)k);
+}
+
+/* Where the p-digit integer c falls against x scaled to p digits (xs, with
+ * its gaps to the neighbouring floats lo and hi in the same units): whether
+ * it reads back as x, and whether it is the nearest p-digit decimal. long
+ * double's 64 bits leave an error far below margin; a case within margin of
+ * a boundary is UNSURE and left to the exact search. */
+static enum decision reads_as(long double c, long double xs, long double lo, long double hi,
+			      long double margin)
+{
+	long double d = c - xs;
+	if (d > -lo / 2 + margin && d < hi / 2 - margin)
+		return YES;
+	if (d < -lo / 2 - margin || d > hi / 2 + margin)
+		return NO;
+	return UNSURE;
+}
+
+/* The shortest decimal of x > 0 (as shortest_decimal), without printf or
+ * strtod: a source of at most 15 significant digits (DBL_DIG) is its own
+ * repr; otherwise x is scaled to 15, 16 and 17 digits in long double and the
+ * nearest integers tried. False when a case is too close to call (about
+ * 1 in 100 random floats): the exact search decides then, from the
+ * precision in *needed. A 1 MiB body of 17-digit floats echoed in a 422
+ * costs milliseconds this way instead of a second. */
+static bool shortest_fast(const char *text, double x, uint64_t *m_out, int *exp_out, int *needed)
+{
+	uint64_t m;
+	int decpt, all;
+	source_rounded(text, 15, &m, &decpt, &all);
+	if (all == 0 || decpt < -305 || decpt > 309) /* subnormals and the range's edges */
+		return false;
+	if (all <= 15) {
+		*m_out = m;
+		*exp_out = decpt - 15;
+		return true;
+	}
+	long double lx = x, lo = lx - nextafter(x, 0), hi = x == DBL_MAX ? lo : nextafter(x, INFINITY) - lx;
+	int e10 = decpt; /* x = 0.ddd * 10^e10, unless rounding crossed a power of ten */
+	if (lx * pow10l_of(15 - e10) < pow10l_of(14))
+		e10--;
+	for (int p = 15; p <= 17; p++) {
+		long double scale = pow10l_of(p - e10), xs = lx * scale;
+		*needed = p;
+		long double top = pow10l_of(p),
+			    margin = xs * 4e-19L; /* thrice the error of two roundings and powl */
+		if (xs < top / 10 || xs >= top)
+			return false;
+		long double c = roundl(xs);
+		enum decision d = reads_as(c, xs, lo * scale, hi * scale, margin);
+		if (d == NO && p == 16) { /* a power of two: the nearer gap may hold a neighbour */
+			long double other = c - 1;
+			d = reads_as(other, xs, lo * scale, hi * scale, margin);
+			if (d == NO)
+				d = reads_as(other = c + 1, xs, lo * scale, hi * scale, margin);
+			c = other;
+		}
+		if (d == UNSURE || (d == YES && fabsl(c - xs) > 0.5L - margin))
+			return false;
+		if (d == YES || p == 17) {
+			if (d != YES)
+				return false;
+			*m_out = (uint64_t)c;
+			*exp_out = e10 - p;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* repr(float(text)); null where Python would hold nan or inf. */
 static void write_float(struct buf *out, const char *text)
 {
@@ -866,7 +989,9 @@ static void write_float(struct buf *out, const char *text)
 	}
 	uint64_t m = 0;
 	int exp = 0;
-	shortest_decimal(fabs(x), significant_digits(text), &m, &exp);
+	int needed = 1;
+	if (!shortest_fast(text, fabs(x), &m, &exp, &needed))
+		shortest_decimal(fabs(x), needed, significant_digits(text), &m, &exp);
 	while (m % 10 == 0) {
 		m /= 10;
 		exp++;

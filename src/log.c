@@ -37,3 +37,11 @@ void log_error(const char *fmt, ...)
 	log_line("error", fmt, ap);
 	va_end(ap);
 }
+
+void log_warning(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_line("warning", fmt, ap);
+	va_end(ap);
+}

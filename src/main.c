@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "metrics.h"
 #include "migrations.h"
+#include "log.h"
 #include "pool.h"
 #include "scoreboard.h"
 #include "settings.h"
@@ -62,6 +63,8 @@ static const char usage_text[] =
 	"  ACCESS_TOKEN_EXPIRE_MINUTES  token lifetime, default 30\n"
 	"  WORKERS                      worker processes, default twice the core count\n"
 	"  REQUEST_TIMEOUT              seconds a request's statements may run, default 5\n"
+	"  SESSION_MAX_HOURS            no token outlives its session's login by more, default 24\n"
+	"  RATE_LIMIT, LOGIN_RATE_LIMIT off turns every throttle (or the logins') off, default on\n"
 	"  REQUEST_KILL_TIMEOUT         seconds a worker may spend on one request before it\n"
 	"                               is killed and replaced, default twice REQUEST_TIMEOUT\n"
 	"                               (30 without one); 0 never\n"
@@ -260,6 +263,11 @@ static int serve(const struct options *o)
 		return 1;
 	}
 	audit_open(""); /* each worker opens its own */
+	if (strlen(s.secret_key) < SETTINGS_SECRET_MIN)
+		log_warning("setting SECRET_KEY is %zu bytes: tokens signed with it can be forged by "
+			    "guessing it; "
+			    "use at least %d random bytes",
+			    strlen(s.secret_key), SETTINGS_SECRET_MIN);
 	struct pool_options po = {.listen = o->listen,
 				  .hash_listen = o->hash_listen,
 				  .list_listen = o->list_listen,

@@ -26,6 +26,7 @@
 #include "scoreboard.h"
 #include "security.h"
 #include "settings.h"
+#include "throttle.h"
 #include "worker.h"
 
 #define SLOTS_MAX    2048
@@ -504,6 +505,8 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 	if (p.opt->max_requests)
 		p.settings->max_requests = p.opt->max_requests;
 	open_scoreboard(&p);
+	if (throttle_create())
+		log_error("no hashing budgets (%s): only nginx's limits hold", strerror(errno));
 	log_info("serving FastCGI with %ld workers%s%s", p.listeners[MAIN].size,
 		 p.listeners[HASH].fd >= 0 ? ", password hashing on its own socket" : "",
 		 p.listeners[LIST].fd >= 0 ? ", lists on their own socket" : "");

@@ -15,7 +15,7 @@
 const char *const sb_socket_names[SB_SOCKETS] = {"main", "hash", "list"};
 const char *const sb_state_names[SB_STATES] = {"idle", "reading", "handling", "hashing"};
 const char *const sb_cause_names[SB_CAUSES] = {"crashed", "exited", "max_requests", "stuck", "reload"};
-const char *const sb_login_names[SB_LOGINS] = {"success", "bad_password", "unknown_email"};
+const char *const sb_login_names[SB_LOGINS] = {"success", "bad_password", "unknown_email", "throttled"};
 const int sb_statuses[SB_STATUSES] = {200, 201, 400, 401, 403, 404, 405, 409,
 				      413, 422, 429, 500, 502, 503, 504, 0};
 const int64_t sb_bucket_ms[SB_BUCKETS] = {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, INT64_MAX};

@@ -34,7 +34,13 @@
 enum sb_socket { SB_MAIN, SB_HASH, SB_LIST, SB_SOCKETS };
 enum sb_state { SB_IDLE, SB_READING, SB_HANDLING, SB_HASHING, SB_STATES };
 enum sb_cause { SB_CRASHED, SB_EXITED, SB_MAX_REQUESTS, SB_STUCK, SB_RELOAD, SB_CAUSES };
-enum sb_login { SB_LOGIN_SUCCESS, SB_LOGIN_BAD_PASSWORD, SB_LOGIN_UNKNOWN_EMAIL, SB_LOGINS };
+enum sb_login {
+	SB_LOGIN_SUCCESS,
+	SB_LOGIN_BAD_PASSWORD,
+	SB_LOGIN_UNKNOWN_EMAIL,
+	SB_LOGIN_THROTTLED,
+	SB_LOGINS
+};
 
 extern const char *const sb_socket_names[SB_SOCKETS];
 extern const char *const sb_state_names[SB_STATES];

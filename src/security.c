@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jwt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,26 +149,62 @@ bool password_verify(struct hash_gate *g, const char *phc, const char *password,
 	return phc && job.result == ARGON2_OK;
 }
 
-static jwt_alg_t algorithm_of(const struct settings *s)
+/* base64url without padding (RFC 7515's encoding of a JWT's parts). */
+static void add_base64url(struct buf *out, const unsigned char *in, size_t n)
 {
-	return jwt_str_alg(s->algorithm);
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? in[i + 2] : 0);
+		size_t chars = n - i >= 3 ? 4 : n - i + 1;
+		for (size_t k = 0; k < chars; k++)
+			buf_addc(out, digits[(v >> (18 - 6 * k)) & 63]);
+	}
 }
 
-int token_make(const struct settings *s, const char *subject, time_t now, struct buf *out)
+static const EVP_MD *digest_of(const struct settings *s)
 {
-	jwt_t *jwt = NULL;
-	char *text = NULL;
+	return strcmp(s->algorithm, "HS384") == 0   ? EVP_sha384()
+	       : strcmp(s->algorithm, "HS512") == 0 ? EVP_sha512()
+						    : EVP_sha256();
+}
+
+time_t token_expiry(const struct settings *s, time_t now, int64_t auth_ms)
+{
+	time_t exp = now + s->expire_minutes * 60;
+	time_t session_end = (time_t)(auth_ms / 1000) + s->session_max_hours * 3600;
+	return exp < session_end ? exp : session_end;
+}
+
+/* The token is written here rather than by libjwt, whose JSON writer would
+ * spell the millisecond auth_time as a 17-digit float (1764576000.1229999). */
+int token_make(const struct settings *s, const char *subject, time_t now, int64_t auth_ms, struct buf *out)
+{
+	struct buf claims;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned mac_len = 0;
+	char header[48];
+	int header_len = snprintf(header, sizeof header, "{\"alg\":\"%s\",\"typ\":\"JWT\"}", s->algorithm);
+	buf_init(&claims);
+	buf_printf(&claims, "{\"auth_time\":%lld.%03lld,\"exp\":%lld,\"iat\":%lld,\"sub\":",
+		   (long long)(auth_ms / 1000), (long long)(auth_ms % 1000),
+		   (long long)token_expiry(s, now, auth_ms), (long long)now);
+	json_add_cstr(&claims, subject);
+	buf_addc(&claims, '}');
+	size_t start = out->len;
+	add_base64url(out, (const unsigned char *)header, (size_t)header_len);
+	buf_addc(out, '.');
+	add_base64url(out, (const unsigned char *)claims.data, claims.len);
 	int rc = -1;
-	if (jwt_new(&jwt) == 0 && jwt_add_grant(jwt, "sub", subject) == 0 &&
-	    jwt_add_grant_int(jwt, "exp", (long)(now + s->expire_minutes * 60)) == 0 &&
-	    jwt_set_alg(jwt, algorithm_of(s), (const unsigned char *)s->secret_key,
-			(int)strlen(s->secret_key)) == 0 &&
-	    (text = jwt_encode_str(jwt))) {
-		buf_adds(out, text);
+	if (buf_ok(out) && buf_ok(&claims) &&
+	    HMAC(digest_of(s), s->secret_key, (int)strlen(s->secret_key),
+		 (const unsigned char *)out->data + start, out->len - start, mac, &mac_len)) {
+		buf_addc(out, '.');
+		add_base64url(out, mac, mac_len);
+		buf_cstr(out);
 		rc = buf_ok(out) ? 0 : -1;
 	}
-	free(text);
-	jwt_free(jwt);
+	buf_free(&claims);
 	return rc;
 }
 
@@ -178,37 +217,88 @@ static bool claim_seconds(const struct json_value *v, double *out)
 	return isfinite(*out);
 }
 
+/* An optional time claim, kept to the millisecond; -1 when absent, false
+ * when present but not a number PyJWT would read. */
+static bool claim_ms(const struct json_value *v, int64_t *out)
+{
+	*out = -1;
+	if (!v)
+		return true;
+	if (v->type != JSON_INT && v->type != JSON_FLOAT)
+		return false;
+	double x = strtod(v->str, NULL) * 1000.0;
+	if (!isfinite(x) || x < 0 || x > 1e17)
+		return false;
+	*out = llround(x);
+	return true;
+}
+
 /* The claims' checks PyJWT makes (exp, nbf), plus a required exp and sub. */
-static bool claims_valid(const struct json_value *claims, time_t now, struct buf *subject)
+static bool claims_valid(const struct json_value *claims, time_t now, struct token_claims *out)
 {
 	const struct json_value *sub = json_get(claims, "sub");
-	const struct json_value *nbf = json_get(claims, "nbf");
-	double exp, not_before;
+	const struct json_value *nbf = json_get(claims, "nbf"), *iat = json_get(claims, "iat");
+	double exp, not_before, issued = 0;
 	if (!sub || sub->type != JSON_STRING || sub->len == 0)
 		return false;
 	if (!claim_seconds(json_get(claims, "exp"), &exp) || exp <= (double)now)
 		return false;
 	if (nbf && (!claim_seconds(nbf, &not_before) || not_before > (double)now))
 		return false;
-	buf_add(subject, sub->str, sub->len);
-	buf_cstr(subject);
-	return buf_ok(subject);
+	if (iat && !claim_seconds(iat, &issued)) /* PyJWT refuses an iat that is not a number */
+		return false;
+	if (!claim_ms(json_get(claims, "auth_time"), &out->auth_ms))
+		return false;
+	out->iat = iat ? (time_t)issued : -1;
+	buf_add(&out->subject, sub->str, sub->len);
+	buf_cstr(&out->subject);
+	return buf_ok(&out->subject);
 }
 
-bool token_subject(const struct settings *s, const char *token, time_t now, struct buf *subject)
+void token_claims_init(struct token_claims *c)
+{
+	buf_init(&c->subject);
+	c->iat = -1;
+	c->auth_ms = -1;
+}
+
+void token_claims_free(struct token_claims *c)
+{
+	buf_free(&c->subject);
+}
+
+/* libjwt reads the header's alg without regard to case ("hs256"), so the
+ * header's own text is compared, exactly as PyJWT does. */
+bool token_read(const struct settings *s, const char *token, time_t now, struct token_claims *out)
 {
 	jwt_t *jwt = NULL;
 	char *claims_text = NULL;
 	struct json_doc *claims = NULL;
 	struct json_error err;
+	const char *alg;
 	bool ok = false;
 	if (jwt_decode(&jwt, token, (const unsigned char *)s->secret_key, (int)strlen(s->secret_key)) == 0 &&
-	    jwt_get_alg(jwt) == algorithm_of(s) && (claims_text = jwt_get_grants_json(jwt, NULL)) &&
+	    (alg = jwt_get_header(jwt, "alg")) && strcmp(alg, s->algorithm) == 0 &&
+	    (claims_text = jwt_get_grants_json(jwt, NULL)) &&
 	    (claims = json_parse(claims_text, strlen(claims_text), &err)) &&
 	    json_root(claims)->type == JSON_OBJECT)
-		ok = claims_valid(json_root(claims), now, subject);
+		ok = claims_valid(json_root(claims), now, out);
 	json_free(claims);
 	free(claims_text);
 	jwt_free(jwt);
 	return ok;
+}
+
+int64_t token_session_start(const struct token_claims *c)
+{
+	return c->auth_ms >= 0 ? c->auth_ms : c->iat >= 0 ? (int64_t)c->iat * 1000 : -1;
+}
+
+bool token_fresh(const struct token_claims *c, int64_t created_ms, int64_t password_changed_ms)
+{
+	if (c->auth_ms >= 0) /* ours: to the millisecond */
+		return c->auth_ms >= created_ms && c->auth_ms >= password_changed_ms;
+	if (c->iat >= 0) /* whole seconds: the second of the change itself is given the benefit */
+		return c->iat >= created_ms / 1000 && c->iat >= password_changed_ms / 1000;
+	return password_changed_ms < 0; /* PyJWT's own: until its exp, unless the password has changed */
 }

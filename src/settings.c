@@ -2,6 +2,7 @@
 #include "settings.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,9 @@ enum {
 	K_EXPIRE,
 	K_WORKERS,
 	K_REQUEST_TIMEOUT,
+	K_SESSION_MAX,
+	K_RATE_LIMIT,
+	K_LOGIN_RATE_LIMIT,
 	K_MAX_REQUESTS,
 	K_REQUEST_KILL_TIMEOUT,
 	K_SLOW_REQUEST_MS,
@@ -23,9 +27,19 @@ enum {
 	K_COUNT
 };
 static const char *const setting_names[K_COUNT] = {
-	"DATABASE_URL",    "SECRET_KEY",      "ALGORITHM",    "ACCESS_TOKEN_EXPIRE_MINUTES",
-	"WORKERS",         "REQUEST_TIMEOUT", "MAX_REQUESTS", "REQUEST_KILL_TIMEOUT",
-	"SLOW_REQUEST_MS", "AUDIT_LOG",
+	"DATABASE_URL",
+	"SECRET_KEY",
+	"ALGORITHM",
+	"ACCESS_TOKEN_EXPIRE_MINUTES",
+	"WORKERS",
+	"REQUEST_TIMEOUT",
+	"SESSION_MAX_HOURS",
+	"RATE_LIMIT",
+	"LOGIN_RATE_LIMIT",
+	"MAX_REQUESTS",
+	"REQUEST_KILL_TIMEOUT",
+	"SLOW_REQUEST_MS",
+	"AUDIT_LOG",
 };
 
 struct raw_settings {
@@ -176,6 +190,20 @@ static int fail(char *err, size_t errsz, const char *name, const char *why)
 	return -1;
 }
 
+/* on/off, as scripts/nginx-conf reads the same names. */
+static int parse_switch(const char *text, bool *out)
+{
+	static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0", "false",
+										    "no"};
+	for (size_t i = 0; i < sizeof on / sizeof *on; i++) {
+		if (strcmp(text, on[i]) == 0 || strcmp(text, off[i]) == 0) {
+			*out = strcmp(text, on[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int check_algorithm(const char *a)
 {
 	return strcmp(a, "HS256") == 0 || strcmp(a, "HS384") == 0 || strcmp(a, "HS512") == 0 ? 0 : -1;
@@ -194,7 +222,7 @@ static int kill_timeout(const struct raw_settings *raw, struct settings *s)
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
 	static const char *const defaults[K_COUNT] = {
-		"sqlite:///database.db", NULL, "HS256", "30", "0", "5", "0", NULL, "0"};
+		"sqlite:///database.db", NULL, "HS256", "30", "0", "5", "24", "on", "on", "0", NULL, "0"};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -221,6 +249,12 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 	else if (parse_seconds_ms(raw->value[K_REQUEST_TIMEOUT], 3600, &s->request_timeout_ms))
 		fail(err, errsz, "REQUEST_TIMEOUT",
 		     "must be a number of seconds from 0 (no limit) to 3600, such as 5 or 0.5");
+	else if (parse_long(raw->value[K_SESSION_MAX], 1, 87600L, &s->session_max_hours))
+		fail(err, errsz, "SESSION_MAX_HOURS", "must be a whole number of hours, from 1 to 87600");
+	else if (parse_switch(raw->value[K_RATE_LIMIT], &s->rate_limit))
+		fail(err, errsz, "RATE_LIMIT", "must be on or off");
+	else if (parse_switch(raw->value[K_LOGIN_RATE_LIMIT], &s->login_rate_limit))
+		fail(err, errsz, "LOGIN_RATE_LIMIT", "must be on or off");
 	else if (parse_long(raw->value[K_MAX_REQUESTS], 0, INT32_MAX, &s->max_requests))
 		fail(err, errsz, "MAX_REQUESTS", "must be a whole number of requests, 0 for no limit");
 	else if (kill_timeout(raw, s))

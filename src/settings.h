@@ -1,18 +1,21 @@
 /* settings.h -- the service's settings, from the environment and then .env.
  *
  * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
- * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS, REQUEST_TIMEOUT, MAX_REQUESTS,
- * REQUEST_KILL_TIMEOUT, SLOW_REQUEST_MS and AUDIT_LOG;
- * LOGIN_RATE_LIMIT is nginx's (scripts/nginx-conf), not read here. A value in
- * the environment wins over the same key in .env. Every value is checked
- * here, at start (and on SIGHUP), so that a bad setting never surfaces on a
- * request. */
+ * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS, REQUEST_TIMEOUT, SESSION_MAX_HOURS,
+ * RATE_LIMIT and LOGIN_RATE_LIMIT (which scripts/nginx-conf reads too),
+ * MAX_REQUESTS, REQUEST_KILL_TIMEOUT, SLOW_REQUEST_MS and AUDIT_LOG. A
+ * value in the environment wins over the same key in .env. Every value is
+ * checked here, at start (and on SIGHUP), so that a bad setting never
+ * surfaces on a request. */
 #ifndef FZ_SETTINGS_H
 #define FZ_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum { SETTINGS_TEXT_MAX = 4096 };
+/* A SECRET_KEY shorter than this (RFC 7518's minimum for HS256) is warned about at start. */
+enum { SETTINGS_SECRET_MIN = 32 };
 
 struct settings {
 	char database_url[SETTINGS_TEXT_MAX]; /* DATABASE_URL, of a kind settings_database_kind() knows */
@@ -22,6 +25,9 @@ struct settings {
 	long workers;                      /* WORKERS; 0 = twice the core count */
 	long request_timeout_ms;           /* REQUEST_TIMEOUT (seconds): a request's statements are
 				  * interrupted past it (503); 0 = no limit */
+	long session_max_hours;            /* SESSION_MAX_HOURS: no token outlives its login by more */
+	bool rate_limit;                   /* RATE_LIMIT: off turns every throttle off */
+	bool login_rate_limit;             /* LOGIN_RATE_LIMIT: off turns the login throttles off */
 	long max_requests;                 /* MAX_REQUESTS: a worker is replaced after serving this
 				  * many; 0 = never */
 	long request_kill_timeout_ms;      /* REQUEST_KILL_TIMEOUT (seconds): a worker still on one

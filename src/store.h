@@ -39,6 +39,9 @@ struct user {
 	const char *email;
 	size_t username_len, email_len;
 	const char *password_hash; /* NULL unless asked for */
+	/* Unix milliseconds; store_user_by_email only (0 elsewhere). */
+	int64_t created_ms;
+	int64_t password_changed_ms; /* -1: never changed through this service */
 };
 
 struct user_fields {
@@ -47,6 +50,7 @@ struct user_fields {
 	const char *email;
 	size_t email_len;
 	const char *password_hash;
+	bool password_changed; /* update: the hash is of another password (dates the change) */
 };
 
 /* Opens the database DATABASE_URL names (settings_database_kind() has
@@ -78,7 +82,8 @@ uint64_t store_data_version(struct store *s);
 enum store_status store_ping(struct store *s);
 
 enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out);
-/* The user with this email, password hash included (for login). */
+/* The user with this email, password hash and times included (for login and
+ * for holding a token against its account). */
 enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out);
 
 /* Calls each(user, arg) for the users ordered by id, from offset, at most

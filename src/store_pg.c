@@ -36,12 +36,12 @@
 #define PG_RETRY_AFTER_MS 100                   /* between two failed connection attempts */
 #define PG_MIGRATE_LOCK   7226173505372651823LL /* pg_advisory_lock key of `fast_zero migrate` */
 
-enum { OID_INT8 = 20, OID_TEXT = 25 };
+enum { OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 5 };
 
 struct stmt_def {
 	const char *sql;
 	int nparams;
-	Oid types[4];
+	Oid types[PARAMS_MAX];
 };
 
 /* ids are bound as int8, so that any id a path holds is a comparison, never
@@ -49,7 +49,14 @@ struct stmt_def {
 static const struct stmt_def stmt_defs[ST_COUNT] = {
 	[ST_PING] = {"SELECT 1 FROM users LIMIT 1", 0, {0}},
 	[ST_BY_ID] = {"SELECT id, username, email FROM users WHERE id = $1", 1, {OID_INT8}},
-	[ST_BY_EMAIL] = {"SELECT id, username, email, password FROM users WHERE email = $1", 1, {OID_TEXT}},
+	/* Times as unix milliseconds (the session's time zone is UTC, so the
+	 * course's now() default and ours mean the same instant). */
+	[ST_BY_EMAIL] =
+		{"SELECT id, username, email, password, floor(extract(epoch FROM created_at) * 1000)::int8, "
+		 "coalesce(floor(extract(epoch FROM password_changed_at) * 1000)::int8, -1) "
+		 "FROM users WHERE email = $1",
+		 1,
+		 {OID_TEXT}},
 	/* The offset is skipped in the primary key's index (an index-only scan),
 	 * then the page read from the table from that id on. */
 	[ST_LIST] = {"SELECT id, username, email FROM users WHERE id >= (SELECT id FROM users ORDER BY id "
@@ -59,9 +66,10 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 	[ST_CREATE] = {"INSERT INTO users (username, email, password) VALUES ($1, $2, $3) RETURNING id",
 		       3,
 		       {OID_TEXT, OID_TEXT, OID_TEXT}},
-	[ST_UPDATE] = {"UPDATE users SET username = $1, email = $2, password = $3 WHERE id = $4",
-		       4,
-		       {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8}},
+	[ST_UPDATE] = {"UPDATE users SET username = $1, email = $2, password = $3, password_changed_at = "
+		       "CASE WHEN $5 <> 0 THEN now() ELSE password_changed_at END WHERE id = $4",
+		       5,
+		       {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8}},
 	[ST_DELETE] = {"DELETE FROM users WHERE id = $1", 1, {OID_INT8}},
 	[ST_USERNAME_USED] = {"SELECT 1 FROM users WHERE username = $1 AND id <> $2",
 			      2,
@@ -73,6 +81,7 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
  * set anyway: a server configured otherwise must not weaken a 201. */
 #define PG_SESSION_SQL                                                                                       \
 	"SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET client_min_messages = warning; "     \
+	"SET TIME ZONE 'UTC'; "                                                                              \
 	"SET idle_in_transaction_session_timeout = 60000; "
 
 struct pg_store {
@@ -89,11 +98,11 @@ struct pg_store {
 
 /* Bound values of one statement, in binary. */
 struct params {
-	const char *values[4];
-	int lengths[4];
-	int formats[4];
+	const char *values[PARAMS_MAX];
+	int lengths[PARAMS_MAX];
+	int formats[PARAMS_MAX];
 	int n;
-	uint64_t ints[4]; /* network-order int8s the values point at */
+	uint64_t ints[PARAMS_MAX]; /* network-order int8s the values point at */
 };
 
 static void add_text(struct params *p, const char *v, size_t len)
@@ -433,6 +442,8 @@ static enum store_status read_user(struct pg_store *s, PGresult *r, struct user 
 		.email = s->strings.data + at[1],
 		.email_len = len[1],
 		.password_hash = with_hash ? s->strings.data + at[2] : NULL,
+		.created_ms = with_hash ? int_of(r, 0, 4) : 0,
+		.password_changed_ms = with_hash ? int_of(r, 0, 5) : -1,
 	};
 	return STORE_OK;
 }
@@ -679,6 +690,7 @@ static enum store_status pg_user_update(struct store *base, int64_t id, const st
 	if (!bind_fields(s, &p, in))
 		return STORE_UNSTORABLE;
 	add_int8(&p, id);
+	add_int8(&p, in->password_changed);
 	enum store_status status = write_user(s, ST_UPDATE, &p, in, id, &r);
 	if (status == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
 		status = STORE_NOT_FOUND;

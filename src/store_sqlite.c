@@ -23,17 +23,26 @@
 #include "settings.h"
 #include "store_backend.h"
 
+/* Times are written to the millisecond (the course's CURRENT_TIMESTAMP has
+ * whole seconds, which it still reads), so that a token issued in the same
+ * second as an account or a password change is told apart from the change. */
+#define NOW_MS       "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+#define UNIX_MS(col) "CAST(round((julianday(" col ") - 2440587.5) * 86400000.0) AS INTEGER)"
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PING] = "SELECT 1 FROM users LIMIT 1",
 	[ST_DATA_VERSION] = "PRAGMA data_version",
 	[ST_BY_ID] = "SELECT id, username, email FROM users WHERE id = ?",
-	[ST_BY_EMAIL] = "SELECT id, username, email, password FROM users WHERE email = ?",
+	[ST_BY_EMAIL] = "SELECT id, username, email, password, " UNIX_MS("created_at") ", " UNIX_MS(
+		"password_changed_at") " FROM users WHERE email = ?",
 	/* The offset is skipped in the covering index on id (0002), then the
 	 * page read from the table: see store_user_list. */
 	[ST_LIST] = ("SELECT id, username, email FROM users WHERE id >= (SELECT id FROM users "
 		     "INDEXED BY ix_users_id ORDER BY id LIMIT 1 OFFSET ?2) ORDER BY id LIMIT ?1"),
-	[ST_CREATE] = "INSERT INTO users (username, email, password) VALUES (?, ?, ?)",
-	[ST_UPDATE] = "UPDATE users SET username = ?, email = ?, password = ? WHERE id = ?",
+	[ST_CREATE] =
+		"INSERT INTO users (username, email, password, created_at) VALUES (?, ?, ?, " NOW_MS ")",
+	[ST_UPDATE] = "UPDATE users SET username = ?1, email = ?2, password = ?3, password_changed_at = "
+		      "CASE WHEN ?5 THEN " NOW_MS " ELSE password_changed_at END WHERE id = ?4",
 	[ST_DELETE] = "DELETE FROM users WHERE id = ?",
 	[ST_USERNAME_USED] = "SELECT 1 FROM users WHERE username = ? AND id != ?",
 	[ST_EMAIL_USED] = "SELECT 1 FROM users WHERE email = ? AND id != ?",
@@ -238,7 +247,8 @@ static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id)
 }
 
 /* Copies the current row's user into out; its text lives in s->strings.
- * Columns 1.. are username, email and, with_hash, the password hash. */
+ * Columns 1.. are username, email and, with_hash, the password hash and
+ * the two times. */
 static bool read_user(struct sqlite_store *s, sqlite3_stmt *st, struct user *out, int with_hash)
 {
 	size_t at[3], len[3];
@@ -259,6 +269,10 @@ static bool read_user(struct sqlite_store *s, sqlite3_stmt *st, struct user *out
 		.email = s->strings.data + at[1],
 		.email_len = len[1],
 		.password_hash = with_hash ? s->strings.data + at[2] : NULL,
+		.created_ms = with_hash ? sqlite3_column_int64(st, 4) : 0,
+		.password_changed_ms = with_hash && sqlite3_column_type(st, 5) != SQLITE_NULL
+					       ? sqlite3_column_int64(st, 5)
+					       : -1,
 	};
 	return true;
 }
@@ -422,6 +436,7 @@ static enum store_status sq_user_update(struct store *base, int64_t id, const st
 	sqlite3_stmt *st = stmt(s, ST_UPDATE);
 	bind_fields(st, in);
 	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_int(st, 5, in->password_changed);
 	enum store_status status = write_user(s, st, in, id);
 	if (status == STORE_OK && sqlite3_changes(s->conn.db) == 0)
 		return STORE_NOT_FOUND;

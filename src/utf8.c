@@ -125,3 +125,12 @@ int hex_digit(int c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+size_t utf8_length(const char *s, size_t n)
+{
+	size_t count = 0;
+	uint32_t cp;
+	for (size_t i = 0; i < n; count++)
+		i = utf8_next((const unsigned char *)s, n, i, &cp);
+	return count;
+}

@@ -28,6 +28,9 @@ void utf8_add_replacing(struct buf *out, const char *s, size_t n);
  * Surrogates (ED A0..BF xx) are read as code points; any other bad byte
  * stands alone, as U+DC00 + byte (Python's errors="surrogateescape"). */
 size_t utf8_next(const unsigned char *s, size_t n, size_t i, uint32_t *cp);
+/* How many code points s[0..n) holds, read as utf8_next reads them: what
+ * Python's len() gives for the string (pydantic's max_length counts it). */
+size_t utf8_length(const char *s, size_t n);
 /* Writes code point cp (at most U+10FFFF; a surrogate as three bytes) into
  * out; returns its length. */
 size_t utf8_encode(uint32_t cp, char out[4]);

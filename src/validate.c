@@ -16,6 +16,8 @@ void problems_init(struct problems *p)
 {
 	buf_init(&p->list);
 	buf_init(&p->input);
+	buf_init(&p->body_echo);
+	p->body_echoed = false;
 	p->count = 0;
 }
 
@@ -23,6 +25,7 @@ void problems_free(struct problems *p)
 {
 	buf_free(&p->list);
 	buf_free(&p->input);
+	buf_free(&p->body_echo);
 }
 
 void problem_add(struct problems *p, const char *type, const char *loc, const char *msg,
@@ -163,8 +166,12 @@ static bool read_string(struct problems *p, const struct json_body *b, const cha
 	body_loc(loc, sizeof loc, name);
 	buf_reset(&p->input);
 	if (!v) {
-		json_write(&p->input, b->root);
-		problem_add(p, "missing", loc, "Field required", p->input.data, p->input.len, NULL);
+		/* Each missing field echoes the whole body: written once. */
+		if (!p->body_echoed) {
+			json_write(&p->body_echo, b->root);
+			p->body_echoed = true;
+		}
+		problem_add(p, "missing", loc, "Field required", p->body_echo.data, p->body_echo.len, NULL);
 		return false;
 	}
 	if (v->type != JSON_STRING) {
@@ -178,11 +185,26 @@ static bool read_string(struct problems *p, const struct json_body *b, const cha
 	return true;
 }
 
-bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
-		 size_t *len)
+/* pydantic's max_length check: string_too_long, counted in characters. */
+static bool within_length(struct problems *p, const char *name, const char *s, size_t n, size_t max)
+{
+	char loc[64], msg[80], ctx_json[40];
+	if (utf8_length(s, n) <= max)
+		return true;
+	body_loc(loc, sizeof loc, name);
+	snprintf(msg, sizeof msg, "String should have at most %zu character%s", max, max == 1 ? "" : "s");
+	snprintf(ctx_json, sizeof ctx_json, "{\"max_length\":%zu}", max);
+	buf_reset(&p->input);
+	json_add_str(&p->input, s, n);
+	problem_add(p, "string_too_long", loc, msg, p->input.data, p->input.len, ctx_json);
+	return false;
+}
+
+bool body_string(struct problems *p, const struct json_body *b, const char *name, size_t max,
+		 const char **out, size_t *len)
 {
 	char loc[64];
-	if (!read_string(p, b, name, out, len))
+	if (!read_string(p, b, name, out, len) || !within_length(p, name, *out, *len, max))
 		return false;
 	if (!utf8_has_surrogate(*out, *len))
 		return true;
@@ -196,13 +218,14 @@ bool body_string(struct problems *p, const struct json_body *b, const char *name
 	return false;
 }
 
-bool body_email(struct problems *p, const struct json_body *b, struct buf *normalised)
+bool body_email(struct problems *p, const struct json_body *b, size_t max, struct buf *normalised)
 {
 	const char *text;
 	size_t len;
 	struct buf reason, msg, ctx_json;
-	if (!read_string(p, b, "email", &text, &len))
-		return false; /* a lone surrogate is the email check's business: unsafe characters */
+	/* A lone surrogate is the email check's business: unsafe characters. */
+	if (!read_string(p, b, "email", &text, &len) || !within_length(p, "email", text, len, max))
+		return false;
 	buf_init(&reason);
 	buf_reset(normalised);
 	bool ok = email_check(text, len, normalised, &reason);

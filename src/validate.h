@@ -21,8 +21,10 @@
 struct ctx;
 
 struct problems {
-	struct buf list;  /* the entries, comma-separated */
-	struct buf input; /* scratch: one entry's input, as JSON */
+	struct buf list;      /* the entries, comma-separated */
+	struct buf input;     /* scratch: one entry's input, as JSON */
+	struct buf body_echo; /* the body as JSON, once written (missing fields echo it) */
+	bool body_echoed;
 	int count;
 };
 
@@ -50,14 +52,21 @@ void json_body_free(struct json_body *b);
 /* Records "missing"/"model_attributes_type" when the body is not an object;
  * true when it is one. */
 bool body_is_object(struct problems *p, struct ctx *c, const struct json_body *b);
-/* The body's string field name (on an object body); records missing,
- * string_type, or string_unicode for a lone surrogate (which could be
- * neither stored nor answered as UTF-8), and returns false otherwise. */
-bool body_string(struct problems *p, const struct json_body *b, const char *name, const char **out,
-		 size_t *len);
+/* The users' fields' maximum lengths, in characters (ours: the course sets
+ * none, and an unbounded field lets one request store a megabyte that every
+ * list then answers). Django's username length; RFC 5321's longest address;
+ * a passphrase of any real length, while bounding what each hash reads. */
+enum { FIELD_USERNAME_MAX = 150, FIELD_EMAIL_MAX = 254, FIELD_PASSWORD_MAX = 256 };
+
+/* The body's string field name (on an object body), of at most max
+ * characters; records missing, string_type, string_too_long (with
+ * ctx {"max_length": max}), or string_unicode for a lone surrogate (which
+ * could be neither stored nor answered as UTF-8), and returns false. */
+bool body_string(struct problems *p, const struct json_body *b, const char *name, size_t max,
+		 const char **out, size_t *len);
 /* Like body_string, then checks it as an email (value_error with the reason);
  * out gets the normalised address (NUL-terminated, in *normalised). */
-bool body_email(struct problems *p, const struct json_body *b, struct buf *normalised);
+bool body_email(struct problems *p, const struct json_body *b, size_t max, struct buf *normalised);
 
 /* An integer parameter, as pydantic reads one from a string: int_parsing
  * when it is not one (or beyond 64 bits), greater_than_equal below min. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../audit.h"
+#include "../email.h"
 #include "../scoreboard.h"
 #include "routes.h"
 
@@ -67,31 +68,63 @@ static bool login_form_or_reply(struct ctx *c, struct login_form *l)
 	return !answered;
 }
 
-/* Verifies the password (against a dummy hash when the email is unknown, so
- * both failures take the same time) and answers a token or 401. */
-static void log_in(struct ctx *c, const struct login_form *l)
+/* The email as registration stores it (domain lower-cased), so that
+ * alice@EXAMPLE.com logs in as alice@example.com; one that is not an email
+ * address is looked up as sent, and so is not found. */
+static void login_email(const struct login_form *l, struct buf *email)
 {
-	struct user u;
-	enum store_status status = store_user_by_email(c->app->store, l->username, l->username_len, &u);
-	if (status != STORE_OK && status != STORE_NOT_FOUND) {
-		reply_store_failure(c, status);
-		return;
+	struct buf reason;
+	buf_init(&reason);
+	if (!email_check(l->username, l->username_len, email, &reason)) {
+		buf_reset(email);
+		buf_add(email, l->username, l->username_len);
 	}
-	const char *hash = status == STORE_OK ? u.password_hash : NULL;
-	int64_t id = status == STORE_OK ? u.id : 0;
+	buf_cstr(email);
+	buf_free(&reason);
+}
+
+/* Verifies the password of the login of u (found: else none), counted and
+ * audited, and answers a token or 401. */
+static void verify(struct ctx *c, const struct user *u, bool found, const struct login_form *l,
+		   const struct buf *email)
+{
+	const char *hash = found ? u->password_hash : NULL;
+	int64_t id = found ? u->id : 0;
 	if (password_verify(&c->app->gate, hash, l->password, l->password_len)) {
 		scoreboard_login(SB_LOGIN_SUCCESS);
-		audit_login(c, l->username, l->username_len, id, NULL);
-		reply_token(c, u.email);
+		audit_login(c, email->data, email->len, id, NULL);
+		reply_token(c, u->email, -1);
 	} else {
 		scoreboard_login(hash ? SB_LOGIN_BAD_PASSWORD : SB_LOGIN_UNKNOWN_EMAIL);
-		audit_login(c, l->username, l->username_len, id, hash ? "bad_password" : "unknown_email");
+		audit_login(c, email->data, email->len, id, hash ? "bad_password" : "unknown_email");
 		http_error(c->res, 401, "Incorrect email or password");
 	}
 }
 
+/* Verifies the password (against a dummy hash when the email is unknown, so
+ * both failures take the same time) and answers a token or 401; 429 when the
+ * account has spent its login budget (known or not: the answer says nothing
+ * about which). */
+static void log_in(struct ctx *c, const struct login_form *l)
+{
+	struct user u;
+	struct buf email;
+	buf_init(&email);
+	login_email(l, &email);
+	enum store_status status = store_user_by_email(c->app->store, email.data, email.len, &u);
+	if (status != STORE_OK && status != STORE_NOT_FOUND) {
+		reply_store_failure(c, status);
+	} else if (!throttle_or_reply(c, &throttle_login, email.data, email.len)) {
+		scoreboard_login(SB_LOGIN_THROTTLED);
+		audit_login(c, email.data, email.len, status == STORE_OK ? u.id : 0, "throttled");
+	} else {
+		verify(c, &u, status == STORE_OK, l, &email);
+	}
+	buf_free(&email);
+}
+
 /* POST /auth/token: 200 {"access_token":..,"token_type":"bearer"};
- * 401 unknown email or wrong password; 422; 500; 503. */
+ * 401 unknown email or wrong password; 422; 429; 500; 503. */
 void auth_token(struct ctx *c)
 {
 	struct login_form l = {0};
@@ -101,12 +134,14 @@ void auth_token(struct ctx *c)
 	form_free(&l.form);
 }
 
-/* POST /auth/refresh_token: 200 a new token counted from now; 401; 500; 503. */
+/* POST /auth/refresh_token: 200 a new token counted from now, in the same
+ * session (never past SESSION_MAX_HOURS from its login); 401; 500; 503. */
 void auth_refresh_token(struct ctx *c)
 {
 	struct user me;
-	if (current_user_or_reply(c, &me)) {
+	int64_t session;
+	if (current_user_or_reply(c, &me, &session)) {
 		audit_refresh(c, me.id);
-		reply_token(c, me.email);
+		reply_token(c, me.email, session);
 	}
 }

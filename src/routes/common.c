@@ -2,9 +2,11 @@
  * failure is answered, how a user and a token are written. */
 #include <stdio.h>
 #include <string.h>
+#include <stdio.h>
 #include <strings.h>
 #include <time.h>
 
+#include "../clock.h"
 #include "../log.h"
 #include "../scoreboard.h"
 #include "../settings.h"
@@ -23,25 +25,54 @@ static const char *bearer_token(const char *authorization)
 	return space ? space + 1 : "";
 }
 
-bool current_user_or_reply(struct ctx *c, struct user *me)
+/* The token's claims held against the account: valid, and not older than
+ * the account or its last password change (see token_fresh). */
+static enum store_status token_user(struct ctx *c, const char *token, struct user *me, int64_t *session)
+{
+	struct token_claims claims;
+	enum store_status status = STORE_NOT_FOUND;
+	token_claims_init(&claims);
+	if (token_read(c->app->settings, token, time(NULL), &claims))
+		status = store_user_by_email(c->app->store, claims.subject.data, claims.subject.len, me);
+	if (status == STORE_OK && !token_fresh(&claims, me->created_ms, me->password_changed_ms))
+		status = STORE_NOT_FOUND;
+	if (session)
+		*session = token_session_start(&claims);
+	token_claims_free(&claims);
+	return status;
+}
+
+bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
 {
 	const char *token = bearer_token(c->req->authorization);
-	struct buf subject;
-	enum store_status status = STORE_NOT_FOUND;
 	if (!token) {
 		http_error(c->res, 401, "Not authenticated");
 		return false;
 	}
-	buf_init(&subject);
-	if (token_subject(c->app->settings, token, time(NULL), &subject))
-		status = store_user_by_email(c->app->store, subject.data, subject.len, me);
-	buf_free(&subject);
+	enum store_status status = token_user(c, token, me, session);
 	if (status == STORE_OK)
 		return true;
 	if (status == STORE_NOT_FOUND)
 		http_error(c->res, 401, "Could not validate credentials");
 	else
 		reply_store_failure(c, status);
+	return false;
+}
+
+bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len)
+{
+	const struct settings *s = c->app->settings;
+	char seconds[24];
+	if (!s->rate_limit || (rule == &throttle_login && !s->login_rate_limit))
+		return true;
+	int wait = throttle_take(&throttle_address, c->req->remote_addr, strlen(c->req->remote_addr));
+	if (wait == 0 && rule)
+		wait = throttle_take(rule, key, len);
+	if (wait == 0)
+		return true;
+	http_error(c->res, 429, "Too Many Requests");
+	snprintf(seconds, sizeof seconds, "%d", wait);
+	http_header(c->res, "Retry-After", seconds);
 	return false;
 }
 
@@ -81,11 +112,17 @@ void user_write(struct buf *b, const struct user *u)
 	buf_addc(b, '}');
 }
 
-void reply_token(struct ctx *c, const char *email)
+void reply_token(struct ctx *c, const char *email, int64_t session)
 {
 	struct buf token;
+	int64_t now_ms = clock_unix_ms();
+	time_t now = (time_t)(now_ms / 1000);
 	buf_init(&token);
-	if (token_make(c->app->settings, email, time(NULL), &token) == 0) {
+	if (session < 0) /* a login, or a token that does not say (PyJWT's): it begins now */
+		session = now_ms;
+	if (token_expiry(c->app->settings, now, session) <= now) {
+		http_error(c->res, 401, "Could not validate credentials"); /* SESSION_MAX_HOURS are over */
+	} else if (token_make(c->app->settings, email, now, session, &token) == 0) {
 		struct buf *b = http_json(c->res, 200);
 		buf_adds(b, "{\"access_token\":");
 		json_add_str(b, token.data, token.len);

@@ -6,8 +6,11 @@
 #ifndef FZ_ROUTES_H
 #define FZ_ROUTES_H
 
+#include <stdint.h>
+
 #include "../app.h"
 #include "../store.h"
+#include "../throttle.h"
 #include "../validate.h"
 
 handler_fn app_root, app_exercicio_html, app_health, app_metrics;
@@ -17,8 +20,17 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
 
 /* The caller, from the Bearer token; false when it answered 401 (header
  * missing or not Bearer: "Not authenticated"; anything else wrong with the
- * token or its user: "Could not validate credentials"). */
-bool current_user_or_reply(struct ctx *c, struct user *me);
+ * token or its user, a token older than the account or its last password
+ * change included: "Could not validate credentials"). session, when not
+ * NULL, gets the session's start in unix milliseconds (-1 for a token that
+ * does not say). */
+bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session);
+
+/* Before a hash: spends one request of the client address's budget and of
+ * key's under rule (none when rule is NULL), unless RATE_LIMIT (or, for
+ * logins, LOGIN_RATE_LIMIT) is off; false when it answered 429 with
+ * Retry-After. */
+bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len);
 
 /* Answers a storage failure, its cause logged with the request id: 503 with
  * Retry-After when busy, unavailable (a full or read-only disk, a server
@@ -29,7 +41,9 @@ void reply_store_failure(struct ctx *c, enum store_status status);
 /* Appends {"id":..,"username":..,"email":..}. */
 void user_write(struct buf *b, const struct user *u);
 
-/* Answers {"access_token":"<jwt>","token_type":"bearer"} for email. */
-void reply_token(struct ctx *c, const char *email);
+/* Answers {"access_token":"<jwt>","token_type":"bearer"} for email, in the
+ * session begun at session (unix milliseconds; -1: now); 401 when that
+ * session is older than SESSION_MAX_HOURS. */
+void reply_token(struct ctx *c, const char *email, int64_t session);
 
 #endif

@@ -21,6 +21,7 @@ struct user_request {
 	size_t username_len, password_len;
 	struct buf email; /* normalised */
 	struct buf hash;
+	struct buf stored_hash; /* update: the caller's current hash */
 };
 
 static void user_request_init(struct user_request *r)
@@ -29,6 +30,7 @@ static void user_request_init(struct user_request *r)
 	problems_init(&r->problems);
 	buf_init(&r->email);
 	buf_init(&r->hash);
+	buf_init(&r->stored_hash);
 }
 
 static void user_request_free(struct user_request *r)
@@ -37,6 +39,7 @@ static void user_request_free(struct user_request *r)
 	problems_free(&r->problems);
 	buf_free(&r->email);
 	buf_free(&r->hash);
+	buf_free(&r->stored_hash);
 }
 
 static void read_user_id(struct ctx *c, struct user_request *r)
@@ -44,15 +47,16 @@ static void read_user_id(struct ctx *c, struct user_request *r)
 	int_param(&r->problems, "path", "user_id", c->path_arg, c->path_arg_len, INT64_MIN, &r->user_id);
 }
 
-/* UserSchema: {"username": str, "email": EmailStr, "password": str}. */
+/* UserSchema: {"username": str, "email": EmailStr, "password": str}, each
+ * bounded (ours; see the FIELD_ limits in validate.h). */
 static void read_user_schema(struct ctx *c, struct user_request *r)
 {
 	struct problems *p = &r->problems;
 	if (!body_is_object(p, c, &r->body))
 		return;
-	body_string(p, &r->body, "username", &r->username, &r->username_len);
-	body_email(p, &r->body, &r->email);
-	body_string(p, &r->body, "password", &r->password, &r->password_len);
+	body_string(p, &r->body, "username", FIELD_USERNAME_MAX, &r->username, &r->username_len);
+	body_email(p, &r->body, FIELD_EMAIL_MAX, &r->email);
+	body_string(p, &r->body, "password", FIELD_PASSWORD_MAX, &r->password, &r->password_len);
 }
 
 static struct user_fields fields_of(const struct user_request *r)
@@ -90,7 +94,7 @@ static void create_user(struct ctx *c, struct user_request *r)
 	int64_t id = 0;
 	enum store_status status = store_user_clash(c->app->store, &f, 0);
 	if (status == STORE_OK) {
-		if (!hash_or_reply(c, r))
+		if (!throttle_or_reply(c, NULL, NULL, 0) || !hash_or_reply(c, r))
 			return;
 		f.password_hash = r->hash.data;
 		status = store_user_create(c->app->store, &f, &id);
@@ -107,7 +111,7 @@ static void create_user(struct ctx *c, struct user_request *r)
 }
 
 /* POST /users/: 201 the new user; 409 username, else email, taken; 422; 400;
- * 500; 503. */
+ * 429 the client address's hashing budget spent; 500; 503. */
 void users_create(struct ctx *c)
 {
 	struct user_request r;
@@ -221,14 +225,15 @@ void users_read(struct ctx *c)
 	user_request_free(&r);
 }
 
-/* The fields an update changes, for the audit log: the password always
- * (it is hashed anew; whether it is the same is not known, nor logged). */
+/* Which of username and email an update changes, for the audit log (names,
+ * never values): "username,email", "username", "email" or "". */
 static void changed_fields(const struct user *me, const struct user_request *r, char *out, size_t outsz)
 {
 	bool name = me->username_len != r->username_len ||
 		    memcmp(me->username, r->username, r->username_len) != 0;
 	bool email = me->email_len != r->email.len || memcmp(me->email, r->email.data, r->email.len) != 0;
-	snprintf(out, outsz, "%s%spassword", name ? "username," : "", email ? "email," : "");
+	snprintf(out, outsz, "%s%s%s", name ? "username" : "", name && email ? "," : "",
+		 email ? "email" : "");
 }
 
 /* 403 for a user id not the caller's (audited). */
@@ -241,6 +246,22 @@ static bool is_me_or_reply(struct ctx *c, int64_t my_id, int64_t user_id)
 	return false;
 }
 
+/* The hash to store: the current one when the password is the same (a PUT
+ * that keeps it keeps the caller's tokens), else a new one, which dates the
+ * change (older tokens are refused from then on). */
+static bool new_hash_or_reply(struct ctx *c, struct user_request *r, struct user_fields *f)
+{
+	if (password_verify(&c->app->gate, buf_cstr(&r->stored_hash), r->password, r->password_len)) {
+		f->password_hash = r->stored_hash.data;
+		return true;
+	}
+	if (!hash_or_reply(c, r))
+		return false;
+	f->password_hash = r->hash.data;
+	f->password_changed = true;
+	return true;
+}
+
 static void update_user(struct ctx *c, struct user_request *r, const struct user *me)
 {
 	struct user_fields f = fields_of(r);
@@ -248,15 +269,20 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 	char changed[32];
 	if (!is_me_or_reply(c, my_id, r->user_id))
 		return;
-	changed_fields(me, r, changed, sizeof changed);
+	changed_fields(me, r, changed, sizeof changed); /* me's text is gone after the next call */
 	enum store_status status = store_user_clash(c->app->store, &f, my_id);
 	if (status == STORE_OK) {
-		if (!hash_or_reply(c, r))
+		char account[24];
+		int n = snprintf(account, sizeof account, "%lld", (long long)my_id);
+		if (!throttle_or_reply(c, &throttle_update, account, (size_t)n) ||
+		    !new_hash_or_reply(c, r, &f))
 			return;
-		f.password_hash = r->hash.data;
 		status = store_user_update(c->app->store, my_id, &f);
 	}
 	if (status == STORE_OK) {
+		if (f.password_changed)
+			snprintf(changed + strlen(changed), sizeof changed - strlen(changed), "%spassword",
+				 changed[0] ? "," : "");
 		audit_user_updated(c, my_id, changed);
 		reply_user(c, 200, my_id, r);
 	} else if (status == STORE_USERNAME_TAKEN || status == STORE_EMAIL_TAKEN)
@@ -268,13 +294,15 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 }
 
 /* PUT /users/{user_id}: 200 the updated user; 401; 403 not the caller;
- * 409 username or email taken; 422; 400; 500; 503. */
+ * 409 username or email taken; 422; 400; 429 the account's update budget
+ * spent; 500; 503. */
 void users_update(struct ctx *c)
 {
 	struct user_request r;
 	struct user me;
 	user_request_init(&r);
-	if (json_body_or_reply(c, &r.body) && current_user_or_reply(c, &me)) {
+	if (json_body_or_reply(c, &r.body) && current_user_or_reply(c, &me, NULL)) {
+		buf_adds(&r.stored_hash, me.password_hash);
 		read_user_id(c, &r);
 		read_user_schema(c, &r);
 		if (!problems_reply(&r.problems, c))
@@ -303,7 +331,7 @@ void users_delete(struct ctx *c)
 	struct user_request r;
 	struct user me;
 	user_request_init(&r);
-	if (current_user_or_reply(c, &me)) {
+	if (current_user_or_reply(c, &me, NULL)) {
 		read_user_id(c, &r);
 		if (!problems_reply(&r.problems, c))
 			delete_user(c, &r, me.id);

@@ -104,7 +104,7 @@ test_token_decodes_with_pyjwt() {
 	token=$(token_of alice@example.com secret)
 	claims=$(pyjwt_decode "$token")
 	assertEquals "sub" "alice@example.com" "$(echo "$claims" | jq -r .sub)"
-	assertEquals "the claims are sub and exp" '["exp","left","sub"]' "$(echo "$claims" | jq -c keys)"
+	assertEquals "the claims" '["auth_time","exp","iat","left","sub"]' "$(echo "$claims" | jq -c keys)"
 	assertEquals "exp is an integer" number "$(echo "$claims" | jq -r '.exp | type')"
 	assertTrue "exp is 30 minutes from now (left: $(echo "$claims" | jq .left))" \
 		"echo '$claims' | jq -e '.left > 1795 and .left <= 1800' >/dev/null"
@@ -128,8 +128,10 @@ test_unknown_email_is_401() {
 	assert401 "Incorrect email or password"
 }
 
-test_login_email_is_matched_as_stored() {
+test_login_email_is_read_as_registration_stores_it() {
 	http POST /auth/token -d 'username=alice@EXAMPLE.com&password=secret'
+	assertEquals "the domain is lower-cased, as EmailStr does (ours)" 200 "$STATUS"
+	http POST /auth/token -d 'username=ALICE@example.com&password=secret'
 	assert401 "Incorrect email or password"
 	http POST /auth/token -d 'username=alice&password=secret'
 	assert401 "Incorrect email or password"

@@ -88,7 +88,7 @@ test_openapi_is_fastapis_for_the_course_app() {
 	assertEquals "security scheme" \
 		'{"OAuth2PasswordBearer":{"type":"oauth2","flows":{"password":{"scopes":{},"tokenUrl":"auth/token"}}}}' \
 		"$(jq -c .components.securitySchemes <<<"$BODY")"
-	assertEquals "EmailStr" '{"type":"string","format":"email","title":"Email"}' \
+	assertEquals "EmailStr, of at most 254 characters (ours)" '{"type":"string","format":"email","maxLength":254,"title":"Email"}' \
 		"$(jq -c .components.schemas.UserSchema.properties.email <<<"$BODY")"
 	assertEquals "ValidationError fields" '["loc","msg","type","input","ctx"]' \
 		"$(jq -c '.components.schemas.ValidationError.properties | keys_unsorted' <<<"$BODY")"

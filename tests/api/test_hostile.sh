@@ -192,7 +192,7 @@ register() { # USERNAME EMAIL PASSWORD
 }
 
 oneTimeSetUp() {
-	LOGIN_RATE_LIMIT=off stack_start || return 1
+	RATE_LIMIT=off stack_start || return 1
 	PIDS_AT_START=$(worker_pids)
 	register hostile hostile@example.com hostile-pw # id 1: the caller of PUT /users/1
 	register rnd rnd@example.com rnd-pw             # id 2: the target of the random PUTs
@@ -446,20 +446,9 @@ test_huge_bodies() {
 	send_json "8 MiB" "$F" 413 "$TOO_LARGE"
 	queue "POST /auth/token 8 MiB" token 413 "$TOO_LARGE" "" POST /auth/token --data-binary @"$F"
 	run_queue
-	# a username of a million characters is stored, read back, deleted
+	# a username of a million characters is refused: at most 150 (ours)
 	body 'b"{\"username\":\"" + b"n" * 1000000 + b"\",\"email\":\"bigname@example.com\",\"password\":\"pw\"}"'
-	http POST /users/ "${JSON[@]}" --data-binary @"$F"
-	if [ "$FZ_BACKEND" = postgresql ]; then # a UNIQUE index entry holds at most ~2.7 kB
-		check "POST /users/ a 1000000-character username" detail 422 "$UNSTORABLE"
-	else
-		check "POST /users/ a 1000000-character username" user 201
-		id=$(sql "select id from users where email = 'bigname@example.com'")
-		http GET "/users/$id"
-		check "GET /users/$id (a 1000000-character username)" user 200
-		assertEquals 1000000 "$(printf '%s' "$BODY" | jq -r '.username | length')"
-		http DELETE "/users/$id" -H "Authorization: Bearer $(mint bigname@example.com)"
-		check "DELETE the 1000000-character username" deleted 200
-	fi
+	send_json "a 1000000-character username" "$F" 422 "" string_too_long
 	# near 1 MiB of keys, duplicate keys, values, escapes and blanks
 	body 'b"{" + b",".join(b"\"k%d\":1" % i for i in range(90000)) + b"}"'
 	send_json "90000 keys" "$F" 422 "" missing
@@ -472,11 +461,11 @@ test_huge_bodies() {
 	body 'b"[" + b",".join([b"{}"] * 340000) + b"]"'
 	send_json "340000 empty objects" "$F" 422 "" model_attributes_type
 	body 'b"{\"username\":\"" + b"\\ud800" * 174000 + b"\"}"'
-	send_json "174000 U+D800 escapes" "$F" 422 "" string_unicode
+	send_json "174000 U+D800 escapes" "$F" 422 "" string_too_long
 	body 'b"{\"username\":\"" + b"\\u0000" * 174000 + b"\"}"'
-	send_json "174000 U+0000 escapes" "$F" 422 "" missing
+	send_json "174000 U+0000 escapes" "$F" 422 "" string_too_long
 	body 'b"{\"username\":\"" + b"\\ud83d\\ude00" * 87000 + b"\"}"'
-	send_json "87000 escaped surrogate pairs" "$F" 422 "" missing
+	send_json "87000 escaped surrogate pairs" "$F" 422 "" string_too_long
 	body 'b"\"" + b"\\\"" * 524000 + b"\""'
 	send_json "524000 escaped quotes" "$F" 422 "" model_attributes_type
 	body 'b" " * 1048000'
@@ -736,11 +725,9 @@ test_raw_malformed_http() {
 		trunc-*) # the client went away mid-request: no answer is right, a 5xx is not
 			if [ -z "$status" ]; then SENT=$((SENT + 1)); else check "raw $name" none; fi
 			continue ;;
-		http09-*) # HTTP/0.9 has no status line nor headers: the body alone
+		http09-*) # HTTP/0.9 has no status line nor headers: closed unanswered (ours)
 			SENT=$((SENT + 1))
-			assertEquals "raw $name: a header-less answer" 0.9 "$status"
-			printf '%s' "$BODY" | jq -se 'length == 1 and (.[0] | type == "object" and (has("detail") or has("message") or has("id")))' >/dev/null 2>&1 ||
-				fail "raw $name: body not JSON: $(printf %.200s "$BODY")"
+			assertEquals "raw $name: closed unanswered" "" "$status$BODY"
 			continue ;;
 		esac
 		ALLOW_5XX=

@@ -134,7 +134,7 @@ put_args() {
 	echo -H
 	echo "Authorization: Bearer ${PUT_TOKEN[$who]}"
 	echo --data-binary
-	json_user "${PUT_NAME[$who]}" "${PUT_EMAIL[$who]}" newsecret
+	json_user "${PUT_NAME[$who]}" "${PUT_EMAIL[$who]}" secret # the same password: no token is refused
 }
 
 # Both users PUT at the same instant (each to its own id).

@@ -1,9 +1,9 @@
-/* fuzz_jwt.c -- token_subject, the access-token check behind every
+/* fuzz_jwt.c -- token_read, the access-token check behind every
  * authenticated route.
  *
  * The token is what follows "Bearer " in the client's Authorization header:
  * libjwt splits and base64-decodes it, checks its header and signature, and
- * token_subject then reads the claims with json_parse and checks sub, exp
+ * token_read then reads the claims with json_parse and checks sub, exp
  * and nbf. Settings are SECRET_KEY "k", ALGORITHM HS256; "now" is fixed
  * (FUZZ_NOW) so that a run can be replayed.
  *
@@ -34,19 +34,25 @@ static const struct settings *test_settings(void)
 		strcpy(s.secret_key, "k");
 		strcpy(s.algorithm, "HS256");
 		s.expire_minutes = 30;
+		s.session_max_hours = 24;
 	}
 	return &s;
 }
 
-/* Whether libjwt holds what token_subject must accept: a non-empty string
- * sub, an integer exp after now and no nbf at all. */
+/* Whether libjwt holds what token_read must accept: a non-empty string
+ * sub, an integer exp after now and no nbf, iat or auth_time at all. */
 static bool plainly_valid(jwt_t *jwt)
 {
 	const char *sub = jwt_get_grant(jwt, "sub");
-	char *nbf = jwt_get_grants_json(jwt, "nbf");
-	bool has_nbf = nbf != NULL;
-	free(nbf);
-	if (!sub || !*sub || has_nbf)
+	static const char *const absent[] = {"nbf", "iat", "auth_time"};
+	for (int i = 0; i < 3; i++) {
+		char *v = jwt_get_grants_json(jwt, absent[i]);
+		bool has = v != NULL;
+		free(v);
+		if (has)
+			return false;
+	}
+	if (!sub || !*sub)
 		return false;
 	errno = 0;
 	long exp = jwt_get_grant_int(jwt, "exp");
@@ -55,13 +61,13 @@ static bool plainly_valid(jwt_t *jwt)
 
 static void check_token(const char *token, bool may_pass, bool must_pass)
 {
-	struct buf subject;
-	buf_init(&subject);
-	bool ok = token_subject(test_settings(), token, FUZZ_NOW, &subject);
+	struct token_claims claims;
+	token_claims_init(&claims);
+	bool ok = token_read(test_settings(), token, FUZZ_NOW, &claims);
 	FUZZ_CHECK(!ok || may_pass);
 	FUZZ_CHECK(ok || !must_pass);
-	FUZZ_CHECK(!ok || (buf_ok(&subject) && subject.len > 0));
-	buf_free(&subject);
+	FUZZ_CHECK(!ok || (buf_ok(&claims.subject) && claims.subject.len > 0));
+	token_claims_free(&claims);
 }
 
 /* Signs claims (a JSON object's text) and checks the token made of it. */

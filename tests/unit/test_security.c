@@ -7,56 +7,93 @@
 
 static struct settings test_settings(const char *alg)
 {
-	struct settings s = {.expire_minutes = 30};
+	struct settings s = {.expire_minutes = 30, .session_max_hours = 24};
 	strcpy(s.secret_key, "test-secret-key");
 	strcpy(s.algorithm, alg);
 	return s;
 }
 
+/* Reads tok at now: whether it is valid, its claims in *c. */
+static bool read_at(const struct settings *s, const struct buf *tok, time_t now, struct token_claims *c)
+{
+	token_claims_free(c);
+	token_claims_init(c);
+	return token_read(s, tok->data, now, c);
+}
+
 static void test_token_round_trip(void)
 {
 	struct settings s = test_settings("HS256");
-	struct buf tok, sub;
+	struct buf tok;
+	struct token_claims c;
 	buf_init(&tok);
-	buf_init(&sub);
-	CHECK(token_make(&s, "alice@example.com", 1000000000, &tok) == 0);
+	token_claims_init(&c);
+	CHECK(token_make(&s, "alice@example.com", 1000000000, 999990000123, &tok) == 0);
 	CHECK(strncmp(buf_cstr(&tok), "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 37) == 0);
-	CHECK(token_subject(&s, buf_cstr(&tok), 1000000000 + 30 * 60 - 1, &sub));
-	CHECK_STR(buf_cstr(&sub), "alice@example.com");
-	buf_reset(&sub);
-	CHECK(!token_subject(&s, buf_cstr(&tok), 1000000000 + 30 * 60, &sub)); /* expired at exp */
+	CHECK(read_at(&s, &tok, 1000000000 + 30 * 60 - 1, &c));
+	CHECK_STR(buf_cstr(&c.subject), "alice@example.com");
+	CHECK(c.iat == 1000000000);
+	CHECK(c.auth_ms == 999990000123);
+	CHECK(token_session_start(&c) == 999990000123);
+	CHECK(!read_at(&s, &tok, 1000000000 + 30 * 60, &c)); /* expired at exp */
+	token_claims_free(&c);
 	buf_free(&tok);
-	buf_free(&sub);
+}
+
+static void test_token_never_outlives_its_session(void)
+{
+	struct settings s = test_settings("HS256");
+	time_t login = 1000000000;
+	CHECK(token_expiry(&s, login, login * 1000) == login + 30 * 60);
+	/* Refreshed 23 h 50 min after the login: the session's end comes first. */
+	CHECK(token_expiry(&s, login + 23 * 3600 + 50 * 60, login * 1000 + 999) == login + 24 * 3600);
+}
+
+static void test_token_is_held_against_its_account(void)
+{
+	struct token_claims c = {.iat = 5, .auth_ms = 5000};
+	CHECK(token_fresh(&c, 5000, -1));  /* the same millisecond as the account */
+	CHECK(!token_fresh(&c, 5001, -1)); /* a session begun before the account existed */
+	CHECK(token_fresh(&c, 4000, 5000));
+	CHECK(!token_fresh(&c, 4000, 5001)); /* before the password changed */
+	c.auth_ms = -1;                      /* iat alone: whole seconds */
+	CHECK(token_fresh(&c, 5999, -1));
+	CHECK(!token_fresh(&c, 6000, -1));
+	CHECK(!token_fresh(&c, 0, 6000));
+	c.iat = -1; /* PyJWT's: neither */
+	CHECK(token_fresh(&c, 9999, -1));
+	CHECK(!token_fresh(&c, 0, 1));
 }
 
 static void test_other_algorithm_or_secret_is_refused(void)
 {
 	struct settings s512 = test_settings("HS512"), s256 = test_settings("HS256");
-	struct buf tok, sub;
+	struct buf tok;
+	struct token_claims c;
 	buf_init(&tok);
-	buf_init(&sub);
-	CHECK(token_make(&s512, "a@b.co", 1000000000, &tok) == 0);
-	CHECK(token_subject(&s512, buf_cstr(&tok), 1000000000, &sub));
-	CHECK(!token_subject(&s256, buf_cstr(&tok), 1000000000, &sub));
+	token_claims_init(&c);
+	CHECK(token_make(&s512, "a@b.co", 1000000000, 1000000000000, &tok) == 0);
+	CHECK(read_at(&s512, &tok, 1000000000, &c));
+	CHECK(!read_at(&s256, &tok, 1000000000, &c));
 	strcpy(s512.secret_key, "another");
-	CHECK(!token_subject(&s512, buf_cstr(&tok), 1000000000, &sub));
+	CHECK(!read_at(&s512, &tok, 1000000000, &c));
+	token_claims_free(&c);
 	buf_free(&tok);
-	buf_free(&sub);
 }
 
 static void test_forged_tokens_are_refused(void)
 {
 	struct settings s = test_settings("HS256");
-	struct buf sub;
-	buf_init(&sub);
+	struct token_claims c;
+	token_claims_init(&c);
 	/* {"alg":"none","typ":"JWT"}.{"sub":"a@b.co","exp":9999999999}. */
-	CHECK(!token_subject(
-		&s, "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhQGIuY28iLCJleHAiOjk5OTk5OTk5OTl9.", 0,
-		&sub));
-	CHECK(!token_subject(&s, "", 0, &sub));
-	CHECK(!token_subject(&s, "token-invalido", 0, &sub));
-	CHECK(!token_subject(&s, "a.b.c", 0, &sub));
-	buf_free(&sub);
+	CHECK(!token_read(&s,
+			  "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhQGIuY28iLCJleHAiOjk5OTk5OTk5OTl9.",
+			  0, &c));
+	CHECK(!token_read(&s, "", 0, &c));
+	CHECK(!token_read(&s, "token-invalido", 0, &c));
+	CHECK(!token_read(&s, "a.b.c", 0, &c));
+	token_claims_free(&c);
 }
 
 static void test_any_argon2_phc_verifies(void)
@@ -86,6 +123,8 @@ static void test_hash_has_pwdlib_parameters(void)
 int main(void)
 {
 	RUN(test_token_round_trip);
+	RUN(test_token_never_outlives_its_session);
+	RUN(test_token_is_held_against_its_account);
 	RUN(test_other_algorithm_or_secret_is_refused);
 	RUN(test_forged_tokens_are_refused);
 	RUN(test_any_argon2_phc_verifies);

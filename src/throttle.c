@@ -1,0 +1,116 @@
+/* throttle.c -- shared token buckets (see throttle.h). */
+#include "throttle.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "clock.h"
+
+enum { SETS = 4096, WAYS = 4 };
+
+const struct throttle_rule throttle_address = {.name = "address", .burst = 40, .interval_ms = 250};
+const struct throttle_rule throttle_login = {.name = "login", .burst = 10, .interval_ms = 2000};
+const struct throttle_rule throttle_update = {.name = "update", .burst = 10, .interval_ms = 1000};
+
+struct entry {
+	uint64_t key; /* 0: free */
+	int64_t tat;  /* GCRA's theoretical arrival time, monotonic ms */
+};
+
+struct table {
+	pthread_mutex_t lock;
+	uint64_t seed; /* keys are hashed with it, so that no one can aim a collision */
+	struct entry sets[SETS][WAYS];
+};
+
+static struct table *table; /* shared by every worker forked after throttle_create */
+
+int throttle_create(void)
+{
+	pthread_mutexattr_t attr;
+	struct table *t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return -1;
+	if (getrandom(&t->seed, sizeof t->seed, 0) != (ssize_t)sizeof t->seed ||
+	    pthread_mutexattr_init(&attr) != 0) {
+		munmap(t, sizeof *t);
+		return -1;
+	}
+	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	int rc = pthread_mutex_init(&t->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	if (rc != 0) {
+		munmap(t, sizeof *t);
+		return -1;
+	}
+	table = t;
+	return 0;
+}
+
+/* FNV-1a over seed, rule name and key; never 0 (a free entry). */
+static uint64_t key_hash(uint64_t seed, const char *name, const char *key, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h = (h ^ 0xff) * 0x100000001b3ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
+/* key's entry in its set: its own, else a free or refilled one, else the
+ * one nearest to refilled. */
+static struct entry *entry_for(struct entry *set, uint64_t key, int64_t now)
+{
+	struct entry *pick = NULL;
+	for (int i = 0; i < WAYS; i++)
+		if (set[i].key == key)
+			return &set[i];
+	for (int i = 0; i < WAYS && !pick; i++)
+		if (set[i].key == 0 || set[i].tat <= now)
+			pick = &set[i];
+	if (!pick) {
+		pick = &set[0];
+		for (int i = 1; i < WAYS; i++)
+			if (set[i].tat < pick->tat)
+				pick = &set[i];
+	}
+	pick->key = key;
+	pick->tat = now;
+	return pick;
+}
+
+static int lock(struct table *t)
+{
+	int rc = pthread_mutex_lock(&t->lock);
+	if (rc == EOWNERDEAD) /* its holder died: the table is still whole (plain stores) */
+		rc = pthread_mutex_consistent(&t->lock);
+	return rc;
+}
+
+int throttle_take(const struct throttle_rule *rule, const char *key, size_t len)
+{
+	struct table *t = table;
+	if (!t || lock(t) != 0)
+		return 0;
+	uint64_t k = key_hash(t->seed, rule->name, key, len);
+	int64_t now = clock_ms(), interval = rule->interval_ms;
+	int64_t tolerance = interval * (rule->burst - 1);
+	struct entry *e = entry_for(t->sets[k % SETS], k, now);
+	int64_t tat = e->tat > now ? e->tat : now;
+	int wait = 0;
+	if (tat - now > tolerance)
+		wait = (int)((tat - tolerance - now + 999) / 1000);
+	else
+		e->tat = tat + interval;
+	pthread_mutex_unlock(&t->lock);
+	return wait;
+}

@@ -1,0 +1,37 @@
+/* throttle.h -- budgets for the requests that hash a password.
+ *
+ * nginx throttles the requests to the hashing routes per client address,
+ * loosely (most are cheap: a 422 costs no hash). These budgets are spent only
+ * by a request about to hash, after everything that could refuse it for free:
+ * per client address (registrations, updates and logins together: 40 at
+ * once, then 4 a second), per email for logins (10, then one every 2 s) and
+ * per user id for updates (10, then one a second).
+ * Budgets are token buckets (GCRA) held in one table of shared memory that
+ * the supervisor maps before it forks the workers, so that every worker of
+ * the pool sees and spends the same budget; a robust mutex guards it, which
+ * a worker killed while holding it cannot leave locked.
+ *
+ * The table is bounded: when a slot's set is full, the account nearest to a
+ * full budget again is forgotten (it only gets its budget back early). */
+#ifndef FZ_THROTTLE_H
+#define FZ_THROTTLE_H
+
+#include <stddef.h>
+
+struct throttle_rule {
+	const char *name; /* what is throttled, part of the key: "login", "update" */
+	int burst;        /* requests at once */
+	int interval_ms;  /* then one every this many milliseconds */
+};
+
+/* Hashes per client address; logins per email; updates per user id. */
+extern const struct throttle_rule throttle_address, throttle_login, throttle_update;
+
+/* In the supervisor, before forking: maps the shared table; 0, or -1 (then
+ * every request is let through, and the caller logs why). */
+int throttle_create(void);
+/* Spends one request of key's budget under rule: 0 when it may go on, else
+ * the whole seconds to wait before the next one would be let through. */
+int throttle_take(const struct throttle_rule *rule, const char *key, size_t len);
+
+#endif
