@@ -229,7 +229,7 @@ audit() {
 
 test_audit_log_records_each_auth_event_and_no_secret() {
 	AUDIT_DIR=$(mktemp -d)
-	local log=$AUDIT_DIR/audit.log pw1 pw2 pw3 t1 t2 line
+	local log=$AUDIT_DIR/audit.log pw1 pw2 pw3 t1 t2 t3 line
 	pw1="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 	pw2="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 	pw3="pw-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
@@ -248,11 +248,13 @@ test_audit_log_records_each_auth_event_and_no_secret() {
 	t2=$(printf '%s' "$BODY" | jq -r .access_token)
 	send_json PUT /users/1 "{\"username\":\"ann2\",\"email\":\"ann@example.com\",\"password\":\"$pw3\"}" -H "Authorization: Bearer $t1"
 	assertEquals 200 "$STATUS"
-	http DELETE /users/2 -H "Authorization: Bearer $t1"
+	login ann@example.com "$pw3" # a new password: the older tokens are refused
+	t3=$TOKEN
+	http DELETE /users/2 -H "Authorization: Bearer $t3"
 	assertEquals 403 "$STATUS"
 	local forbidden_id
 	forbidden_id=$(header X-Request-Id)
-	http DELETE /users/1 -H "Authorization: Bearer $t1"
+	http DELETE /users/1 -H "Authorization: Bearer $t3"
 	assertEquals 200 "$STATUS"
 	# a burst past the login throttle: nginx answers 429 and writes the line
 	local burst=()
@@ -264,7 +266,7 @@ test_audit_log_records_each_auth_event_and_no_secret() {
 	mv "$log" "$log.1" # a rotation: the file is renamed, then the workers reopen it
 	kill -USR1 "$FZ_PID"
 	sleep 0.3
-	login ann@example.com "$pw1"
+	login ben@example.com "$pw2"
 	assertTrue "after SIGUSR1 the workers write the new file" "[ -s '$log' ]"
 	cat "$log.1" "$log" >"$AUDIT_DIR/all" && mv "$AUDIT_DIR/all" "$log"
 	assertTrue "every line is JSON" "jq -e . '$log' >/dev/null"
@@ -282,7 +284,7 @@ test_audit_log_records_each_auth_event_and_no_secret() {
 	assertTrue "throttled logins, from nginx" "[ $(audit '.reason == "throttled" and .client == "127.0.0.1"' | wc -l) -ge 1 ]"
 	assertFalse "nothing of the audit on stderr" "grep -q '\"event\"' '$STACK_DIR/log'"
 	local s hit
-	for s in "$pw1" "$pw2" "$pw3" "$t1" "$t2" "${t1##*.}" '$argon2' test-secret-key; do
+	for s in "$pw1" "$pw2" "$pw3" "$t1" "$t2" "$t3" "${t1##*.}" '$argon2' test-secret-key; do
 		hit=$(grep -F -- "$s" "$log" | head -1)
 		assertNull "the audit log holds '${s:0:20}': $hit" "$hit"
 	done
