@@ -2,7 +2,7 @@
 # missing (scripts/deps) before anything else.
 
 CC ?= cc
-PKGS = sqlite3 libpq libjwt libargon2 libcrypto
+PKGS = sqlite3 libpq libjwt libargon2 gnutls
 VERSION = 0.1.0
 OPT ?= -O2 -g
 WARN = -Wall -Wextra -Werror

@@ -40,7 +40,8 @@ stacks_stop() {
 # usage: null_stack_start URI=FILE ... (one null_fcgi process per core)
 null_stack_start() {
 	stack_init
-	"$NULL_FCGI" "$SOCKET,$HASH_SOCKET,$LIST_SOCKET" "$(nproc)" "$@" >>"$STACK_DIR/log" 2>&1 &
+	# rw for the group, as the pool makes its sockets: nginx's workers are in it.
+	(umask 0007 && exec "$NULL_FCGI" "$SOCKET,$HASH_SOCKET,$LIST_SOCKET" "$(nproc)" "$@") >>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
 	for _ in $(seq 1 100); do
 		[ -S "$SOCKET" ] && [ -S "$HASH_SOCKET" ] && [ -S "$LIST_SOCKET" ] && break
