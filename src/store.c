@@ -1,8 +1,18 @@
 /* store.c -- store.h's functions, dispatched to the backend DATABASE_URL names. */
 #include <stdio.h>
 
+#include "clock.h"
 #include "settings.h"
 #include "store_backend.h"
+
+/* Returns the backend's answer to call, its time added to the request's. */
+#define TIMED(s, call)                                                                                       \
+	do {                                                                                                 \
+		int64_t started_ = clock_us();                                                               \
+		enum store_status status_ = (call);                                                          \
+		(s)->time_us += clock_us() - started_;                                                       \
+		return status_;                                                                              \
+	} while (0)
 
 static const struct store_ops *backend_of(const char *url, char *err, size_t errsz)
 {
@@ -53,7 +63,14 @@ const char *store_last_error(const struct store *s)
 
 void store_watch(struct store *s, const struct store_watch *w)
 {
+	if (w)
+		s->time_us = 0;
 	s->ops->watch(s, w);
+}
+
+int64_t store_time_us(const struct store *s)
+{
+	return s->time_us;
 }
 
 uint64_t store_data_version(struct store *s)
@@ -63,41 +80,41 @@ uint64_t store_data_version(struct store *s)
 
 enum store_status store_ping(struct store *s)
 {
-	return s->ops->ping(s);
+	TIMED(s, s->ops->ping(s));
 }
 
 enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out)
 {
-	return s->ops->user_by_id(s, id, out);
+	TIMED(s, s->ops->user_by_id(s, id, out));
 }
 
 enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out)
 {
-	return s->ops->user_by_email(s, email, len, out);
+	TIMED(s, s->ops->user_by_email(s, email, len, out));
 }
 
 enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
 				  void *arg)
 {
-	return s->ops->user_list(s, offset, limit, each, arg);
+	TIMED(s, s->ops->user_list(s, offset, limit, each, arg));
 }
 
 enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
 {
-	return s->ops->user_clash(s, in, id);
+	TIMED(s, s->ops->user_clash(s, in, id));
 }
 
 enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
 {
-	return s->ops->user_create(s, in, id);
+	TIMED(s, s->ops->user_create(s, in, id));
 }
 
 enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in)
 {
-	return s->ops->user_update(s, id, in);
+	TIMED(s, s->ops->user_update(s, id, in));
 }
 
 enum store_status store_user_delete(struct store *s, int64_t id)
 {
-	return s->ops->user_delete(s, id);
+	TIMED(s, s->ops->user_delete(s, id));
 }

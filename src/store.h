@@ -71,8 +71,12 @@ struct store_watch {
 	void (*slow)(void *arg); /* this once (NULL: never): the request turned out long */
 	void *arg;
 };
-/* Starts watching w for the next calls on s; NULL stops watching. */
+/* Starts watching w for the next calls on s (and counting their time from
+ * zero); NULL stops watching. */
 void store_watch(struct store *s, const struct store_watch *w);
+/* Microseconds spent in the store since the last store_watch(s, w): for a
+ * list, the writing of its rows included. */
+int64_t store_time_us(const struct store *s);
 /* A number that changes whenever the data may have changed, by this store
  * or any other connection, since it was last taken; 0 when the storage cannot
  * tell (then nothing may be kept between requests). Take it before reading

@@ -50,6 +50,7 @@ struct store_ops {
 
 struct store {
 	const struct store_ops *ops;
+	int64_t time_us; /* spent in the backend since the request's store_watch() */
 };
 
 extern const struct store_ops store_sqlite_ops;

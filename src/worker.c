@@ -165,9 +165,10 @@ static void answered(struct worker *w, const char *route, int64_t started_us)
 	int64_t us = clock_us() - started_us;
 	uint64_t served = scoreboard_answered(w->res.status, us);
 	if (s->slow_request_ms && us >= s->slow_request_ms * 1000)
-		log_info("slow request %s: %s %s %d in %lld ms (hashing %lld ms)", w->req.request_id,
-			 w->req.method, route ? route : "unrouted", w->res.status, (long long)(us / 1000),
-			 (long long)(scoreboard_hashing_us() / 1000));
+		log_info("slow request %s: %s %s %d in %lld ms (hashing %lld ms, store %lld ms)",
+			 w->req.request_id, w->req.method, route ? route : "unrouted", w->res.status,
+			 (long long)(us / 1000), (long long)(scoreboard_hashing_us() / 1000),
+			 (long long)(store_time_us(w->app.store) / 1000));
 	if (s->max_requests && served >= (uint64_t)s->max_requests && !w->leaving) {
 		w->leaving = true;
 		scoreboard_recycling();

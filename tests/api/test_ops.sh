@@ -218,7 +218,7 @@ test_slow_requests_are_logged() {
 	local id
 	id=$(header X-Request-Id)
 	assertTrue "a slow login is logged: $(grep slow "$STACK_DIR/log")" \
-		"grep -qE 'info: slow request $id: POST /auth/token 401 in [0-9]+ ms \(hashing [0-9]+ ms\)$' '$STACK_DIR/log'"
+		"grep -qE 'info: slow request $id: POST /auth/token 401 in [0-9]+ ms \(hashing [0-9]+ ms, store [0-9]+ ms\)$' '$STACK_DIR/log'"
 	assertEquals "only the slow one" 1 "$(grep -c 'slow request' "$STACK_DIR/log")"
 }
 
