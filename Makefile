@@ -45,7 +45,7 @@ deps:
 
 # Builds, migrates and serves http://127.0.0.1:$${PORT:-8000} in the foreground.
 run: deps
-	@$(MAKE) --no-print-directory fast_zero
+	@$(MAKE) --no-print-directory fast_zero docs-assets
 	@scripts/run
 
 # C unit tests, then the shunit2 suites against a real stack; the last line is
@@ -53,7 +53,7 @@ run: deps
 TEST_K = $(if $(K),-k '$(K)')
 test: deps
 	@scripts/deps $(FUZZ_DEPS)
-	@$(MAKE) --no-print-directory fast_zero unit fuzz-build
+	@$(MAKE) --no-print-directory fast_zero unit fuzz-build docs-assets
 	@tests/run $(TEST_K) $(BUILD)
 
 # Every test's name, suite by suite (what K= matches).
@@ -64,7 +64,7 @@ test-list:
 # The whole suite again, every process built with ASan and UBSan.
 sanitize: deps
 	@scripts/deps $(FUZZ_DEPS)
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory fuzz-build docs-assets
 	@$(MAKE) --no-print-directory BUILD=build/san OPT="-O1 -g $(SAN_FLAGS)" build/san/fast_zero unit
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run $(TEST_K) build/san
 

@@ -3,5 +3,5 @@
 # (scripts/cluster; Ctrl-C stops it all).
 .PHONY: cluster
 cluster: deps
-	@$(MAKE) --no-print-directory fast_zero
+	@$(MAKE) --no-print-directory fast_zero docs-assets
 	@scripts/cluster

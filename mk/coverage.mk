@@ -19,7 +19,7 @@ COV_FLOOR ?= 91
 .PHONY: coverage
 coverage: deps
 	@scripts/deps $(FUZZ_DEPS) gcovr
-	@$(MAKE) --no-print-directory fuzz-build
+	@$(MAKE) --no-print-directory fuzz-build docs-assets
 	@$(MAKE) --no-print-directory BUILD=$(COV_BUILD) OPT="$(COV_FLAGS)" $(COV_BUILD)/fast_zero unit
 	@find $(COV_BUILD) -name '*.gcda' -delete
 	@tests/run $(TEST_K) $(COV_BUILD); rc=$$?; \

@@ -3,10 +3,13 @@
 #
 #   make docs-assets    npm ci in docs/ whenever docs/package-lock.json changes:
 #                       swagger-ui-dist and redoc, whose files nginx serves at
-#                       /docs/static/ and /redoc/static/ from docs/node_modules,
+#                       /docs/static/ and /redoc/static/ (scripts/nginx-conf links them
+#                       from docs/node_modules into the runtime folder),
 #                       and the tools of tests/api/test_docs.sh
 #                       (@seriousme/openapi-schema-validator, playwright-core).
-#                       The default build and `make fast_zero` run it first.
+#                       `make run`, `make test` (sanitize, coverage) and
+#                       `make cluster` run it first; building the binary
+#                       needs neither npm nor the network.
 #   make install        also installs those files under $(SHAREDIR)/docs/,
 #                       where a deployment's nginx finds them (install-docs).
 #
@@ -20,8 +23,6 @@ DOCS_SERVED := swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.c
 	redoc/bundles/redoc.standalone.js redoc/bundles/redoc.standalone.js.LICENSE.txt redoc/LICENSE
 
 .PHONY: docs-assets install-docs uninstall-docs
-all: docs-assets
-fast_zero: | docs-assets
 
 docs-assets: $(DOCS_NPM_STAMP)
 

@@ -60,6 +60,7 @@ struct pool {
 	int hash_gate_fd;
 	struct allow_list allow;
 	unsigned generation;
+	bool stopping; /* told to stop: workers that end are not replaced */
 	struct slot slots[SLOTS_MAX];
 	time_t last_spawn;
 	int spawns_this_second;
@@ -319,6 +320,29 @@ static enum sb_cause end_cause(const struct pool *p, int i, int status)
 	return WIFSIGNALED(status) ? SB_CRASHED : SB_EXITED;
 }
 
+/* Whether the pool has been told to stop, the signal perhaps not read yet:
+ * a terminal's Ctrl-C reaches the workers too, and they may end first. */
+static bool stopping(const struct pool *p)
+{
+	sigset_t pending;
+	return p->stopping || (sigpending(&pending) == 0 &&
+			       (sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT)));
+}
+
+/* Logs the end of the worker of slot i, unless it is the expected end of a
+ * clean stop (nothing to say) or of a reload or recycling (counted). */
+static void log_end(const struct pool *p, int i, int status, enum sb_cause cause)
+{
+	const char *then = stopping(p) ? " while the pool was stopping" : "; replacing it";
+	int pid = (int)p->slots[i].pid;
+	if (WIFSIGNALED(status) && !p->slots[i].stuck)
+		log_error("worker %d killed by signal %d%s", pid, WTERMSIG(status), then);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_error("worker %d exited with status %d%s", pid, WEXITSTATUS(status), then);
+	else if (cause == SB_EXITED && !stopping(p))
+		log_error("worker %d exited with status 0, unasked; replacing it", pid);
+}
+
 static void reap(struct pool *p)
 {
 	int status;
@@ -328,13 +352,9 @@ static void reap(struct pool *p)
 			if (p->slots[i].pid != pid)
 				continue;
 			enum sb_cause cause = end_cause(p, i, status);
-			if (cause == SB_CRASHED)
-				log_error("worker %d killed by signal %d; replacing it", (int)pid,
-					  WTERMSIG(status));
-			else if (cause == SB_EXITED)
-				log_error("worker %d exited with status %d; replacing it", (int)pid,
-					  WEXITSTATUS(status));
-			scoreboard_restart(cause);
+			log_end(p, i, status, cause);
+			if (!stopping(p))
+				scoreboard_restart(cause);
 			scoreboard_slot_reset(i, 0, p->slots[i].listener);
 			p->slots[i] = (struct slot){0};
 		}
@@ -429,17 +449,16 @@ static void signal_workers(const struct pool *p, int sig)
 static bool on_signals(struct pool *p)
 {
 	struct signalfd_siginfo si;
-	bool go_on = true;
 	while (read(p->sig_fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-			go_on = false;
+			p->stopping = true;
 		else if (si.ssi_signo == SIGHUP)
 			reload(p);
 		else if (si.ssi_signo == SIGUSR1)
 			signal_workers(p, SIGUSR1); /* each reopens the audit log */
 	}
 	reap(p);
-	return go_on;
+	return !p->stopping;
 }
 
 int pool_pid_file(const char *listen, const char *pid_file, char *out, size_t outsz)

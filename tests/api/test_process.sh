@@ -34,6 +34,8 @@ test_killed_worker_is_replaced_within_a_second() {
 	after=$(worker_pids)
 	assertEquals "$POOL_SIZE" "$(echo "$after" | wc -l)"
 	assertFalse "the killed worker is gone" "echo '$after' | grep -qx '$victim'"
+	assertTrue "its death is an error, and it is replaced" \
+		"grep -q 'error: worker $victim killed by signal 9; replacing it' '$STACK_DIR/log'"
 	for _ in 1 2 3 4 5 6 7 8; do
 		http GET /
 		assertHttp 200 '{"message":"Olá Mundo!"}'
@@ -107,6 +109,8 @@ test_sigterm_stops_everything_and_removes_the_socket() {
 		assertFalse "worker $w is gone" "kill -0 $w 2>/dev/null"
 	done
 	assertFalse "the socket is removed" "[ -e '$d/s.sock' ]"
+	assertEquals "a clean stop says no error" "" "$(grep -E 'error|replacing' "$d/log")"
+	assertEquals "and says it stopped" 1 "$(grep -c 'info: stopped$' "$d/log")"
 	rm -rf "$d"
 }
 
@@ -174,42 +178,83 @@ test_runs_on_sockets_passed_by_systemd() {
 }
 
 # make_run_in DIR PORT: scripts/run (what `make run` runs after building) in
-# DIR, a copy of what it needs, as its own process group; sets RUN_PID.
+# DIR, a copy of what it needs, as its own process group; sets RUN_PID, and
+# RUN_DIR to its runtime folder (its sockets: var/, or as root one in /tmp).
 make_run_in() {
+	local from
+	from=$(wc -l <"$1/out" 2>/dev/null || echo 0)
 	(cd "$1" && exec env -u SECRET_KEY -u DATABASE_URL PORT="$2" setsid scripts/run) >>"$1/out" 2>&1 &
 	RUN_PID=$!
 	for _ in $(seq 1 200); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/")" = 200 ] && return 0
+		if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/")" = 200 ]; then
+			RUN_DIR=$(tail -n +$((from + 1)) "$1/out" | sed -n 's/^scripts\/run: sockets in //p' | tail -1)
+			RUN_DIR=${RUN_DIR:-$1/var}
+			return 0
+		fi
 		sleep 0.05
 	done
 	cat "$1/out" >&2
 	return 1
 }
 
-test_make_run_serves_and_ctrl_c_leaves_nothing() {
-	local d port
+# A checkout as a newcomer has one: in a folder only its owner may enter
+# (mktemp -d), the docs' assets fetched.
+make_checkout() {
+	local d
 	d=$(mktemp -d)
-	mkdir -p "$d/scripts" "$d/nginx"
-	cp "$ROOT/scripts/run" "$ROOT/scripts/nginx-conf" "$d/scripts/"
+	mkdir -p "$d/scripts" "$d/nginx" "$d/docs"
+	cp "$ROOT/scripts/run" "$ROOT/scripts/nginx-conf" "$ROOT/scripts/runtime-dir" "$d/scripts/"
 	cp "$ROOT"/nginx/*.conf "$d/nginx/"
 	cp -r "$ROOT/migrations" "$d/"
+	ln -s "$ROOT/docs/node_modules" "$d/docs/node_modules"
 	cp "$FZ_BIN" "$d/fast_zero"
+	echo "$d"
+}
+
+test_make_run_serves_and_ctrl_c_leaves_nothing() {
+	local d port first lines
+	d=$(make_checkout)
 	port=$(free_port)
 	make_run_in "$d" "$port" || fail "make run did not come up"
 	assertEquals '{"message":"Olá Mundo!"}' "$(curl -s "http://127.0.0.1:$port/")"
 	assertTrue "a fresh .env with a random SECRET_KEY" "grep -qx 'SECRET_KEY=[0-9a-f]\{64\}' '$d/.env'"
 	assertEquals "600" "$(stat -c %a "$d/.env")"
 	# A run killed outright leaves its sockets and pid file: the next start goes on.
+	first=$RUN_DIR
 	kill -KILL -- "-$RUN_PID" 2>/dev/null
-	pkill -KILL -f "$d/var" 2>/dev/null
 	wait "$RUN_PID" 2>/dev/null
+	[ "$first" = "$d/var" ] || rm -rf "$first" # what the killed run could not remove
 	make_run_in "$d" "$port" || fail "make run did not start again after a killed run"
 	assertEquals '{"message":"Olá Mundo!"}' "$(curl -s "http://127.0.0.1:$port/")"
+	lines=$(wc -l <"$d/out")
 	kill -INT -- "-$RUN_PID" # Ctrl-C: the terminal signals the whole group
 	wait "$RUN_PID"
-	sleep 0.3
-	assertEquals "no process of the run is left" "" "$(pgrep -f "$d/var")"
-	assertFalse "no socket is left" "[ -e '$d/var/fast_zero.sock' ] || [ -e '$d/var/fast_zero-hash.sock' ]"
+	assertEquals "no process of the run is left" "" "$(pgrep -f "$d/var|$RUN_DIR")"
+	assertFalse "no socket is left" "[ -e '$RUN_DIR/fast_zero.sock' ] || [ -e '$RUN_DIR/fast_zero-hash.sock' ]"
+	[ "$RUN_DIR" = "$d/var" ] || assertFalse "the runtime folder is removed" "[ -e '$RUN_DIR' ]"
+	assertEquals "a clean stop says no error: $(tail -n +$((lines + 1)) "$d/out")" "" \
+		"$(tail -n +$((lines + 1)) "$d/out" | grep -E 'error|replacing')"
+	assertEquals "the checkout's folder is as it was" 700 "$(stat -c %a "$d")"
+	rm -rf "$d"
+}
+
+# /docs and /redoc whole from a checkout in a private folder: as root,
+# nginx's workers (nobody) cannot enter it, and are served from the runtime
+# folder.
+test_make_run_serves_the_docs_from_a_private_folder() {
+	local d port f
+	d=$(make_checkout)
+	port=$(free_port)
+	make_run_in "$d" "$port" || fail "make run did not come up"
+	for f in /docs/static/swagger-ui-bundle.js /docs/static/swagger-ui.css /docs/static/favicon-32x32.png \
+		/redoc/static/redoc.standalone.js; do
+		assertEquals "$f" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$f")"
+	done
+	assertEquals "the bytes of docs/node_modules" "$(cksum <"$ROOT/docs/node_modules/redoc/bundles/redoc.standalone.js")" \
+		"$(curl -s "http://127.0.0.1:$port/redoc/static/redoc.standalone.js" | cksum)"
+	kill -TERM -- "-$RUN_PID"
+	wait "$RUN_PID"
+	assertEquals "the checkout's folder is as it was" 700 "$(stat -c %a "$d")"
 	rm -rf "$d"
 }
 

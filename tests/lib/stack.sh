@@ -43,10 +43,17 @@ sql() {
 	fi
 }
 
+# A port nothing listens on, below the kernel's ephemeral range (from which
+# connect() takes its source ports). In that range a probe of a port nothing
+# listens on yet may be given the same port as its source and connect to
+# itself, leaving a TIME_WAIT that refuses nginx's bind there for a minute;
+# a client elsewhere on the machine may hold it too.
 free_port() {
-	local p
+	local p low=32768
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+	[ "$low" -gt 12000 ] 2>/dev/null || low=32768
 	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (low - 10002)))
 		(echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
 	return 1
