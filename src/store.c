@@ -114,7 +114,7 @@ enum store_status store_user_update(struct store *s, int64_t id, const struct us
 	TIMED(s, s->ops->user_update(s, id, in));
 }
 
-enum store_status store_user_delete(struct store *s, int64_t id)
+enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash)
 {
-	TIMED(s, s->ops->user_delete(s, id));
+	TIMED(s, s->ops->user_delete(s, id, expected_hash));
 }

@@ -51,6 +51,7 @@ struct user_fields {
 	size_t email_len;
 	const char *password_hash;
 	bool password_changed; /* update: the hash is of another password (dates the change) */
+	const char *expected_hash; /* update: the stored hash the caller was checked against */
 };
 
 /* Opens the database DATABASE_URL names (settings_database_kind() has
@@ -105,10 +106,15 @@ enum store_status store_user_clash(struct store *s, const struct user_fields *in
 /* Inserts a user; the UNIQUE constraints decide races. STORE_USERNAME_TAKEN is
  * reported before STORE_EMAIL_TAKEN when both are taken. */
 enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id);
-/* Rewrites a user's three fields; STORE_USERNAME_TAKEN or STORE_EMAIL_TAKEN
- * when another user holds one of them, STORE_NOT_FOUND when id is gone. */
+/* Rewrites a user's three fields, only while its stored hash is still
+ * in->expected_hash (a compare-and-swap: a request checked against a hash
+ * another request has replaced since writes nothing); STORE_USERNAME_TAKEN
+ * or STORE_EMAIL_TAKEN when another user holds one of them, STORE_NOT_FOUND
+ * when id is gone or holds another hash. */
 enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in);
-enum store_status store_user_delete(struct store *s, int64_t id);
+/* Deletes a user, only while its stored hash is still expected_hash;
+ * STORE_NOT_FOUND when id is gone or holds another hash. */
+enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash);
 
 /* The database url names, for a message: a SQLite file's path, or a
  * PostgreSQL database's name and host (never its password). Returns out. */

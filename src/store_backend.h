@@ -43,7 +43,7 @@ struct store_ops {
 	enum store_status (*user_clash)(struct store *s, const struct user_fields *in, int64_t id);
 	enum store_status (*user_create)(struct store *s, const struct user_fields *in, int64_t *id);
 	enum store_status (*user_update)(struct store *s, int64_t id, const struct user_fields *in);
-	enum store_status (*user_delete)(struct store *s, int64_t id);
+	enum store_status (*user_delete)(struct store *s, int64_t id, const char *expected_hash);
 	int (*migrate)(const char *url, const char *dir, int *applied, char *err, size_t errsz);
 	int (*pending)(const char *url, const char *dir, char *err, size_t errsz);
 };

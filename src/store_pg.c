@@ -36,7 +36,7 @@
 #define PG_RETRY_AFTER_MS 100                   /* between two failed connection attempts */
 #define PG_MIGRATE_LOCK   7226173505372651823LL /* pg_advisory_lock key of `fast_zero migrate` */
 
-enum { OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 5 };
+enum { OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 8 };
 
 struct stmt_def {
 	const char *sql;
@@ -67,10 +67,10 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 		       3,
 		       {OID_TEXT, OID_TEXT, OID_TEXT}},
 	[ST_UPDATE] = {"UPDATE users SET username = $1, email = $2, password = $3, password_changed_at = "
-		       "CASE WHEN $5 <> 0 THEN now() ELSE password_changed_at END WHERE id = $4",
-		       5,
-		       {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8}},
-	[ST_DELETE] = {"DELETE FROM users WHERE id = $1", 1, {OID_INT8}},
+		       "CASE WHEN $5 <> 0 THEN now() ELSE password_changed_at END WHERE id = $4 AND password = $6",
+		       6,
+		       {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8, OID_TEXT}},
+	[ST_DELETE] = {"DELETE FROM users WHERE id = $1 AND password = $2", 2, {OID_INT8, OID_TEXT}},
 	[ST_USERNAME_USED] = {"SELECT 1 FROM users WHERE username = $1 AND id <> $2",
 			      2,
 			      {OID_TEXT, OID_INT8}},
@@ -691,6 +691,7 @@ static enum store_status pg_user_update(struct store *base, int64_t id, const st
 		return STORE_UNSTORABLE;
 	add_int8(&p, id);
 	add_int8(&p, in->password_changed);
+	add_text(&p, in->expected_hash, in->expected_hash ? strlen(in->expected_hash) : 0);
 	enum store_status status = write_user(s, ST_UPDATE, &p, in, id, &r);
 	if (status == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
 		status = STORE_NOT_FOUND;
@@ -698,12 +699,13 @@ static enum store_status pg_user_update(struct store *base, int64_t id, const st
 	return status;
 }
 
-static enum store_status pg_user_delete(struct store *base, int64_t id)
+static enum store_status pg_user_delete(struct store *base, int64_t id, const char *expected_hash)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
 	PGresult *r = NULL;
 	add_int8(&p, id);
+	add_text(&p, expected_hash, expected_hash ? strlen(expected_hash) : 0);
 	enum store_status status = exec_stmt(s, ST_DELETE, &p, &r);
 	if (status == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
 		status = STORE_NOT_FOUND;

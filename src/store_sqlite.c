@@ -42,8 +42,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_CREATE] =
 		"INSERT INTO users (username, email, password, created_at) VALUES (?, ?, ?, " NOW_MS ")",
 	[ST_UPDATE] = "UPDATE users SET username = ?1, email = ?2, password = ?3, password_changed_at = "
-		      "CASE WHEN ?5 THEN " NOW_MS " ELSE password_changed_at END WHERE id = ?4",
-	[ST_DELETE] = "DELETE FROM users WHERE id = ?",
+		      "CASE WHEN ?5 THEN " NOW_MS " ELSE password_changed_at END WHERE id = ?4 AND password = ?6",
+	[ST_DELETE] = "DELETE FROM users WHERE id = ?1 AND password = ?2",
 	[ST_USERNAME_USED] = "SELECT 1 FROM users WHERE username = ? AND id != ?",
 	[ST_EMAIL_USED] = "SELECT 1 FROM users WHERE email = ? AND id != ?",
 };
@@ -437,13 +437,14 @@ static enum store_status sq_user_update(struct store *base, int64_t id, const st
 	bind_fields(st, in);
 	sqlite3_bind_int64(st, 4, id);
 	sqlite3_bind_int(st, 5, in->password_changed);
+	sqlite3_bind_text(st, 6, in->expected_hash, -1, SQLITE_STATIC);
 	enum store_status status = write_user(s, st, in, id);
 	if (status == STORE_OK && sqlite3_changes(s->conn.db) == 0)
 		return STORE_NOT_FOUND;
 	return status;
 }
 
-static enum store_status sq_user_delete(struct store *base, int64_t id)
+static enum store_status sq_user_delete(struct store *base, int64_t id, const char *expected_hash)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
@@ -451,6 +452,7 @@ static enum store_status sq_user_delete(struct store *base, int64_t id)
 		return ready;
 	sqlite3_stmt *st = stmt(s, ST_DELETE);
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, expected_hash, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	enum store_status status = status_of(s, rc);
 	sqlite3_reset(st);

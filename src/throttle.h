@@ -34,4 +34,12 @@ int throttle_create(void);
  * the whole seconds to wait before the next one would be let through. */
 int throttle_take(const struct throttle_rule *rule, const char *key, size_t len);
 
+/* The key a client address is budgeted under, NUL-terminated in out: an
+ * IPv4 address as it is (an IPv4-mapped IPv6 one as IPv4); an IPv6 address
+ * as its /64 ("2001:db8:1:2::/64"), since one subscriber is given a whole
+ * /64 and can take any address in it; anything else as it is (cut to fit).
+ * Returns out. */
+#define THROTTLE_ADDRESS_MAX 64
+char *throttle_address_key(const char *addr, char out[THROTTLE_ADDRESS_MAX]);
+
 #endif

@@ -83,20 +83,59 @@ static void login_email(const struct login_form *l, struct buf *email)
 	buf_free(&reason);
 }
 
-/* Verifies the password of the login of u (found: else none), counted and
- * audited, and answers a token or 401. */
-static void verify(struct ctx *c, const struct user *u, bool found, const struct login_form *l,
-		   const struct buf *email)
+/* The account a login names, copied out of the store (its strings last
+ * only until the store's next call): found or not, its id, stored email and
+ * password hash. */
+struct account {
+	bool found;
+	int64_t id;
+	struct buf email, hash;
+};
+
+static void account_init(struct account *a)
 {
-	const char *hash = found ? u->password_hash : NULL;
-	int64_t id = found ? u->id : 0;
+	*a = (struct account){0};
+	buf_init(&a->email);
+	buf_init(&a->hash);
+}
+
+static void account_free(struct account *a)
+{
+	buf_free(&a->email);
+	buf_free(&a->hash);
+}
+
+/* The account with this email, copied (check buf_ok on its strings);
+ * STORE_OK also when there is none (a->found false), or why the store
+ * failed. */
+static enum store_status read_account(struct ctx *c, const struct buf *email, struct account *a)
+{
+	struct user u;
+	enum store_status status = store_user_by_email(c->app->store, email->data, email->len, &u);
+	if (status != STORE_OK)
+		return status == STORE_NOT_FOUND ? STORE_OK : status;
+	a->found = true;
+	a->id = u.id;
+	buf_add(&a->email, u.email, u.email_len);
+	buf_cstr(&a->email);
+	buf_adds(&a->hash, u.password_hash);
+	buf_cstr(&a->hash);
+	return STORE_OK;
+}
+
+/* Verifies the password of the login of a (against a dummy hash when it
+ * was not found), counted and audited, and answers a token bound to the
+ * hash it was verified against, or 401. */
+static void verify(struct ctx *c, const struct account *a, const struct login_form *l, const struct buf *email)
+{
+	const char *hash = a->found ? a->hash.data : NULL;
 	if (password_verify(&c->app->gate, hash, l->password, l->password_len)) {
 		scoreboard_login(SB_LOGIN_SUCCESS);
-		audit_login(c, email->data, email->len, id, NULL);
-		reply_token(c, u->email, -1);
+		audit_login(c, email->data, email->len, a->id, NULL);
+		reply_token(c, a->email.data, -1, a->hash.data);
 	} else {
 		scoreboard_login(hash ? SB_LOGIN_BAD_PASSWORD : SB_LOGIN_UNKNOWN_EMAIL);
-		audit_login(c, email->data, email->len, id, hash ? "bad_password" : "unknown_email");
+		audit_login(c, email->data, email->len, a->id, hash ? "bad_password" : "unknown_email");
 		http_error(c->res, 401, "Incorrect email or password");
 	}
 }
@@ -107,19 +146,23 @@ static void verify(struct ctx *c, const struct user *u, bool found, const struct
  * about which). */
 static void log_in(struct ctx *c, const struct login_form *l)
 {
-	struct user u;
+	struct account a;
 	struct buf email;
 	buf_init(&email);
+	account_init(&a);
 	login_email(l, &email);
-	enum store_status status = store_user_by_email(c->app->store, email.data, email.len, &u);
-	if (status != STORE_OK && status != STORE_NOT_FOUND) {
+	enum store_status status = read_account(c, &email, &a);
+	if (status != STORE_OK) {
 		reply_store_failure(c, status);
+	} else if (!buf_ok(&a.email) || !buf_ok(&a.hash)) {
+		http_internal_error(c->res, c->req, "out of memory reading the account");
 	} else if (!throttle_or_reply(c, &throttle_login, email.data, email.len)) {
 		scoreboard_login(SB_LOGIN_THROTTLED);
-		audit_login(c, email.data, email.len, status == STORE_OK ? u.id : 0, "throttled");
+		audit_login(c, email.data, email.len, a.id, "throttled");
 	} else {
-		verify(c, &u, status == STORE_OK, l, &email);
+		verify(c, &a, l, &email);
 	}
+	account_free(&a);
 	buf_free(&email);
 }
 
@@ -142,6 +185,6 @@ void auth_refresh_token(struct ctx *c)
 	int64_t session;
 	if (current_user_or_reply(c, &me, &session)) {
 		audit_refresh(c, me.id);
-		reply_token(c, me.email, session);
+		reply_token(c, me.email, session, me.password_hash);
 	}
 }

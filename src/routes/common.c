@@ -25,17 +25,22 @@ static const char *bearer_token(const char *authorization)
 	return space ? space + 1 : "";
 }
 
-/* The token's claims held against the account: valid, and not older than
- * the account or its last password change (see token_fresh). */
+/* The token's claims held against the account: valid, granted against the
+ * hash stored now, and not older than the account or its last password
+ * change (see token_fresh). */
 static enum store_status token_user(struct ctx *c, const char *token, struct user *me, int64_t *session)
 {
 	struct token_claims claims;
+	char tag[PASSWORD_TAG_LEN + 1];
 	enum store_status status = STORE_NOT_FOUND;
 	token_claims_init(&claims);
 	if (token_read(c->app->settings, token, time(NULL), &claims))
 		status = store_user_by_email(c->app->store, claims.subject.data, claims.subject.len, me);
-	if (status == STORE_OK && !token_fresh(&claims, me->created_ms, me->password_changed_ms))
-		status = STORE_NOT_FOUND;
+	if (status == STORE_OK) {
+		password_tag(c->app->settings, me->password_hash, tag);
+		if (!token_fresh(&claims, me->created_ms, me->password_changed_ms, tag))
+			status = STORE_NOT_FOUND;
+	}
 	if (session)
 		*session = token_session_start(&claims);
 	token_claims_free(&claims);
@@ -65,7 +70,9 @@ bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const ch
 	char seconds[24];
 	if (!s->rate_limit || (rule == &throttle_login && !s->login_rate_limit))
 		return true;
-	int wait = throttle_take(&throttle_address, c->req->remote_addr, strlen(c->req->remote_addr));
+	char address[THROTTLE_ADDRESS_MAX];
+	throttle_address_key(c->req->remote_addr, address);
+	int wait = throttle_take(&throttle_address, address, strlen(address));
 	if (wait == 0 && rule)
 		wait = throttle_take(rule, key, len);
 	if (wait == 0)
@@ -112,17 +119,19 @@ void user_write(struct buf *b, const struct user *u)
 	buf_addc(b, '}');
 }
 
-void reply_token(struct ctx *c, const char *email, int64_t session)
+void reply_token(struct ctx *c, const char *email, int64_t session, const char *phc)
 {
 	struct buf token;
+	char tag[PASSWORD_TAG_LEN + 1];
 	int64_t now_ms = clock_unix_ms();
 	time_t now = (time_t)(now_ms / 1000);
 	buf_init(&token);
 	if (session < 0) /* a login, or a token that does not say (PyJWT's): it begins now */
 		session = now_ms;
+	password_tag(c->app->settings, phc, tag);
 	if (token_expiry(c->app->settings, now, session) <= now) {
 		http_error(c->res, 401, "Could not validate credentials"); /* SESSION_MAX_HOURS are over */
-	} else if (token_make(c->app->settings, email, now, session, &token) == 0) {
+	} else if (token_make(c->app->settings, email, now, session, tag, &token) == 0) {
 		struct buf *b = http_json(c->res, 200);
 		buf_adds(b, "{\"access_token\":");
 		json_add_str(b, token.data, token.len);

@@ -42,8 +42,9 @@ void reply_store_failure(struct ctx *c, enum store_status status);
 void user_write(struct buf *b, const struct user *u);
 
 /* Answers {"access_token":"<jwt>","token_type":"bearer"} for email, in the
- * session begun at session (unix milliseconds; -1: now); 401 when that
+ * session begun at session (unix milliseconds; -1: now), bound to the stored
+ * hash phc the caller was checked against (its pwh claim); 401 when that
  * session is older than SESSION_MAX_HOURS. */
-void reply_token(struct ctx *c, const char *email, int64_t session);
+void reply_token(struct ctx *c, const char *email, int64_t session, const char *phc);
 
 #endif

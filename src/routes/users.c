@@ -271,6 +271,7 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 		return;
 	changed_fields(me, r, changed, sizeof changed); /* me's text is gone after the next call */
 	enum store_status status = store_user_clash(c->app->store, &f, my_id);
+	f.expected_hash = buf_cstr(&r->stored_hash);
 	if (status == STORE_OK) {
 		char account[24];
 		int n = snprintf(account, sizeof account, "%lld", (long long)my_id);
@@ -287,7 +288,7 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 		reply_user(c, 200, my_id, r);
 	} else if (status == STORE_USERNAME_TAKEN || status == STORE_EMAIL_TAKEN)
 		http_error(c->res, 409, "Username or Email already exists");
-	else if (status == STORE_NOT_FOUND) /* deleted since the token was checked */
+	else if (status == STORE_NOT_FOUND) /* deleted, or its password changed, since the token was checked */
 		http_error(c->res, 401, "Could not validate credentials");
 	else
 		reply_store_failure(c, status);
@@ -311,17 +312,34 @@ void users_update(struct ctx *c)
 	user_request_free(&r);
 }
 
+/* After a delete that removed nothing: the account is gone either way
+ * (200), unless it is there with another hash than the one the caller's
+ * token was checked against (a password change since: 401). */
+static void reply_not_deleted(struct ctx *c, int64_t my_id)
+{
+	struct user u;
+	enum store_status status = store_user_by_id(c->app->store, my_id, &u);
+	if (status == STORE_NOT_FOUND)
+		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
+	else if (status == STORE_OK)
+		http_error(c->res, 401, "Could not validate credentials");
+	else
+		reply_store_failure(c, status);
+}
+
 static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_id)
 {
 	if (!is_me_or_reply(c, my_id, r->user_id))
 		return;
-	enum store_status status = store_user_delete(c->app->store, my_id);
-	if (status == STORE_OK)
+	enum store_status status = store_user_delete(c->app->store, my_id, r->stored_hash.data);
+	if (status == STORE_OK) {
 		audit_user_deleted(c, my_id);
-	if (status == STORE_OK || status == STORE_NOT_FOUND) /* gone either way */
 		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
-	else
+	} else if (status == STORE_NOT_FOUND) {
+		reply_not_deleted(c, my_id);
+	} else {
 		reply_store_failure(c, status);
+	}
 }
 
 /* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422;
@@ -332,6 +350,8 @@ void users_delete(struct ctx *c)
 	struct user me;
 	user_request_init(&r);
 	if (current_user_or_reply(c, &me, NULL)) {
+		buf_adds(&r.stored_hash, me.password_hash);
+		buf_cstr(&r.stored_hash);
 		read_user_id(c, &r);
 		if (!problems_reply(&r.problems, c))
 			delete_user(c, &r, me.id);

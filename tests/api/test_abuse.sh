@@ -7,7 +7,8 @@
 SUITE_NAME=abuse
 . "$(dirname "$0")/../lib/stack.sh"
 
-oneTimeSetUp() { stack_start SESSION_MAX_HOURS=1 || exit 1; }
+# REQUEST_TIMEOUT: the racing tests hold a request in a slow verify for seconds.
+oneTimeSetUp() { stack_start SESSION_MAX_HOURS=1 REQUEST_TIMEOUT=60 || exit 1; }
 oneTimeTearDown() { stack_stop; }
 
 # register NAME EMAIL [PASSWORD]: sets ID
@@ -91,7 +92,7 @@ test_login_reads_the_email_as_registration_does() {
 test_our_tokens_carry_iat_and_auth_time() {
 	register irene irene@example.com
 	login irene@example.com
-	assertEquals "auth_time exp iat sub" "$(cut -d. -f2 <<<"$TOKEN" | "$PY" -c '
+	assertEquals "auth_time exp iat pwh sub" "$(cut -d. -f2 <<<"$TOKEN" | "$PY" -c '
 import base64, sys
 print(" ".join(__import__("json").loads(base64.urlsafe_b64decode(sys.stdin.read().strip() + "==")).keys()))')"
 }
@@ -151,6 +152,108 @@ test_a_password_change_refuses_older_tokens() {
 	login frank@example.com new
 	refresh "$TOKEN"
 	assertEquals "a login right after works" 200 "$STATUS"
+}
+
+# phc PASSWORD T: an argon2id PHC string of PASSWORD at time cost T (8 MiB,
+# one lane): argon2 verifies any PHC string with its own parameters, so a
+# large T makes one verify take as long as a test needs, on any machine.
+phc() {
+	"$PY" -c 'import argon2, sys; print(argon2.PasswordHasher(time_cost=int(sys.argv[2]), memory_cost=8192,
+parallelism=1).hash(sys.argv[1]))' "$1" "$2"
+}
+
+# hashing: waits (at most 20 s) until a hash worker is verifying.
+hashing() {
+	local i
+	for i in $(seq 1 400); do
+		curl -s "$BASE_URL/metrics" | grep -q '^fast_zero_workers{socket="hash",state="hashing"} [1-9]' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# race_setup EMAIL: stores a slow hash of "old" for EMAIL's account (its
+# verify takes seconds) and a cheap one; sets SLOW and CHEAP, the SQL that
+# puts each in place. The time cost doubles from one try to the next (RACE_T).
+race_setup() {
+	local q="UPDATE users SET password = '%s' WHERE email = '$1'"
+	# shellcheck disable=SC2059
+	SLOW=$(printf "$q" "$(phc old "$RACE_T")") CHEAP=$(printf "$q" "$(phc old 1)")
+}
+RACE_T=100
+
+# A login verifying the old password while its owner changes it (issue 17):
+# the token it gets was granted against the old hash, and opens nothing.
+# Each try is a new account; the time cost doubles when the slow verify
+# ended before the change did (a fast machine).
+test_a_login_racing_a_password_change_gets_no_lasting_token() {
+	[ "$(nproc)" -ge 2 ] || startSkipping # the change must hash while the login does
+	local id try slow_login raced=""
+	for try in 1 2 3; do
+		register "ruth$try" "ruth$try@example.com" old
+		id=$ID
+		race_setup "ruth$try@example.com"
+		sql "$SLOW"
+		curl -s -o "$STACK_DIR/slow_login" -d "username=ruth$try@example.com&password=old" \
+			"$BASE_URL/auth/token" &
+		slow_login=$!
+		hashing || fail "the login never started hashing"
+		sql "$CHEAP" # the owner's own login and PUT are quick
+		login "ruth$try@example.com" old
+		put_self "$id" "{\"username\":\"ruth$try\",\"email\":\"ruth$try@example.com\",\"password\":\"new\"}" "$TOKEN"
+		assertEquals "the password change" 200 "$STATUS"
+		kill -0 "$slow_login" 2>/dev/null && raced=1
+		wait "$slow_login"
+		[ -n "$raced" ] && break
+		RACE_T=$((RACE_T * 2))
+	done
+	assertNotNull "the login was still verifying when the change was answered" "$raced"
+	assertEquals "the old password verified against the hash it read" bearer \
+		"$(jq -r .token_type "$STACK_DIR/slow_login")"
+	refresh "$(jq -r .access_token "$STACK_DIR/slow_login")"
+	assertHttp 401 '{"detail":"Could not validate credentials"}'
+	login "ruth$try@example.com" new
+	refresh "$TOKEN"
+	assertEquals "the new password's token works" 200 "$STATUS"
+}
+
+# A PUT checked against the old hash, racing a PUT that changes the
+# password, writes nothing after that change (compare-and-swap on the hash).
+test_a_put_racing_a_password_change_writes_nothing_after_it() {
+	[ "$(nproc)" -ge 2 ] || startSkipping
+	local id try put_a raced="" user
+	for try in 1 2 3; do
+		user=sam$try
+		register "$user" "$user@example.com" old
+		id=$ID
+		race_setup "$user@example.com"
+		sql "$SLOW"
+		login "$user@example.com" old # slowly: a token granted against the slow hash
+		# A keeps the password (verified against the slow hash) and renames.
+		curl -s -o "$STACK_DIR/put_a" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+			-H "Authorization: Bearer $TOKEN" \
+			-d "{\"username\":\"$user-a\",\"email\":\"$user@example.com\",\"password\":\"old\"}" \
+			"$BASE_URL/users/$id" >"$STACK_DIR/put_a.status" &
+		put_a=$!
+		hashing || fail "PUT A never started hashing"
+		sql "$CHEAP"
+		login "$user@example.com" old
+		put_self "$id" "{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"new\"}" "$TOKEN"
+		assertEquals "B changes the password" 200 "$STATUS"
+		kill -0 "$put_a" 2>/dev/null && raced=1
+		wait "$put_a"
+		[ -n "$raced" ] && break
+		RACE_T=$((RACE_T * 2))
+	done
+	assertNotNull "A was still verifying when B was answered" "$raced"
+	assertEquals "A is refused" '401 {"detail":"Could not validate credentials"}' \
+		"$(cat "$STACK_DIR/put_a.status") $(cat "$STACK_DIR/put_a")"
+	http GET "/users/$id"
+	assertHttp 200 "{\"id\":$id,\"username\":\"$user\",\"email\":\"$user@example.com\"}"
+	login "$user@example.com" new
+	assertEquals "B's password stands" 200 "$STATUS"
+	login "$user@example.com" old
+	assertEquals "the old one is not back" 401 "$STATUS"
 }
 
 test_pyjwt_tokens_without_iat_are_accepted_until_a_password_change() {
