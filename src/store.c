@@ -118,3 +118,29 @@ enum store_status store_user_delete(struct store *s, int64_t id, const char *exp
 {
 	TIMED(s, s->ops->user_delete(s, id, expected_hash));
 }
+
+enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address, const char *tag,
+					    bool *known)
+{
+	TIMED(s, s->ops->address_known(s, user_id, address, tag, known));
+}
+
+enum store_status store_login_address_remember(struct store *s, int64_t user_id, const char *address,
+					       const char *tag)
+{
+	TIMED(s, s->ops->address_remember(s, user_id, address, tag));
+}
+
+bool store_keeps_budgets(const struct store *s)
+{
+	return s->ops->budget_take != NULL;
+}
+
+enum store_status store_budget_take(struct store *s, const unsigned char key[32], int burst, int interval_ms,
+				    int *wait)
+{
+	*wait = 0;
+	if (!s->ops->budget_take)
+		return STORE_OK;
+	TIMED(s, s->ops->budget_take(s, key, burst, interval_ms, wait));
+}

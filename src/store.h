@@ -116,6 +116,28 @@ enum store_status store_user_update(struct store *s, int64_t id, const struct us
  * STORE_NOT_FOUND when id is gone or holds another hash. */
 enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash);
 
+/* Whether the client address (a budget's key: throttle_address_key) has
+ * logged in to user_id with the password whose tag (password_tag) is tag:
+ * *known. An account remembers its last 8 such addresses. */
+enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address, const char *tag,
+					    bool *known);
+/* Remembers that address logged in to user_id with the password of tag
+ * (forgetting the account's least recent address past 8). */
+enum store_status store_login_address_remember(struct store *s, int64_t user_id, const char *address,
+					       const char *tag);
+
+/* Whether the store keeps the budgets that protect an account (throttle.h)
+ * for every host of the deployment: PostgreSQL does; SQLite, one host by
+ * construction, leaves them to the pool's shared memory. */
+bool store_keeps_budgets(const struct store *s);
+/* Spends one request of the budget key names (a 32-byte keyed digest):
+ * burst at once, then one every interval_ms, counted on the database's
+ * clock (GCRA). *wait: 0 when it may go on, else the whole seconds before
+ * the next one would be let through. Full budgets are deleted now and then,
+ * so only budgets in use take room. */
+enum store_status store_budget_take(struct store *s, const unsigned char key[32], int burst, int interval_ms,
+				    int *wait);
+
 /* The database url names, for a message: a SQLite file's path, or a
  * PostgreSQL database's name and host (never its password). Returns out. */
 const char *store_describe(const char *url, char *out, size_t outsz);

@@ -46,6 +46,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_DELETE] = "DELETE FROM users WHERE id = ?1 AND password = ?2",
 	[ST_USERNAME_USED] = "SELECT 1 FROM users WHERE username = ? AND id != ?",
 	[ST_EMAIL_USED] = "SELECT 1 FROM users WHERE email = ? AND id != ?",
+	[ST_ADDRESS_KNOWN] = "SELECT 1 FROM login_addresses WHERE user_id = ?1 AND address = ?2 AND password_tag = ?3",
+	[ST_ADDRESS_REMEMBER] = "INSERT INTO login_addresses (user_id, address, password_tag, last_login) VALUES "
+				"(?1, ?2, ?3, " NOW_MS ") ON CONFLICT (user_id, address) DO UPDATE SET "
+				"password_tag = excluded.password_tag, last_login = excluded.last_login",
+	[ST_ADDRESS_TRIM] = "DELETE FROM login_addresses WHERE user_id = ?1 AND address NOT IN (SELECT address "
+			    "FROM login_addresses WHERE user_id = ?1 ORDER BY last_login DESC LIMIT 8)",
 };
 
 /* A connection and its prepared statements. */
@@ -127,6 +133,8 @@ static int connect_to(struct connection *c, struct sqlite_store *s, const char *
 		c->read_only = true;
 	}
 	for (int i = 0; i < ST_COUNT; i++) {
+		if (!stmt_sql[i])
+			continue; /* not needed here (see store_backend.h) */
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
 				       NULL) != SQLITE_OK) {
 			snprintf(err, errsz, "%s: %s (has `fast_zero migrate` run?)", path,
@@ -461,6 +469,50 @@ static enum store_status sq_user_delete(struct store *base, int64_t id, const ch
 	return status;
 }
 
+static enum store_status sq_address_known(struct store *base, int64_t user_id, const char *address,
+					  const char *tag, bool *known)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	*known = false;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
+	sqlite3_stmt *st = stmt(s, ST_ADDRESS_KNOWN);
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*known = rc == SQLITE_ROW;
+	enum store_status status = status_of(s, rc);
+	sqlite3_reset(st);
+	return status;
+}
+
+/* Runs a write statement already bound; its status. */
+static enum store_status run_write(struct sqlite_store *s, sqlite3_stmt *st)
+{
+	enum store_status status = status_of(s, sqlite3_step(st));
+	sqlite3_reset(st);
+	return status;
+}
+
+static enum store_status sq_address_remember(struct store *base, int64_t user_id, const char *address,
+					     const char *tag)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum store_status status = writable(s);
+	if (status != STORE_OK)
+		return status;
+	sqlite3_stmt *st = stmt(s, ST_ADDRESS_REMEMBER);
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+	if ((status = run_write(s, st)) != STORE_OK)
+		return status;
+	st = stmt(s, ST_ADDRESS_TRIM);
+	sqlite3_bind_int64(st, 1, user_id);
+	return run_write(s, st);
+}
+
 static void sq_describe(const char *url, char *out, size_t outsz)
 {
 	if (settings_database_path(url, out, outsz))
@@ -511,6 +563,8 @@ const struct store_ops store_sqlite_ops = {
 	.user_create = sq_user_create,
 	.user_update = sq_user_update,
 	.user_delete = sq_user_delete,
+	.address_known = sq_address_known,
+	.address_remember = sq_address_remember,
 	.migrate = sq_migrate,
 	.pending = sq_pending,
 };

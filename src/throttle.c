@@ -16,7 +16,10 @@
 enum { SETS = 4096, WAYS = 4 };
 
 const struct throttle_rule throttle_address = {.name = "address", .burst = 40, .interval_ms = 250};
-const struct throttle_rule throttle_login = {.name = "login", .burst = 10, .interval_ms = 2000};
+const struct throttle_rule throttle_login = {
+	.name = "login", .burst = 10, .interval_ms = 2000, .login = true, .shared = true};
+const struct throttle_rule throttle_login_known = {
+	.name = "login-known", .burst = 10, .interval_ms = 2000, .login = true, .shared = true};
 const struct throttle_rule throttle_update = {.name = "update", .burst = 10, .interval_ms = 1000};
 
 struct entry {

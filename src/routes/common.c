@@ -64,19 +64,38 @@ bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
 	return false;
 }
 
+/* Spends one request of key's budget under rule: in the store when it keeps
+ * budgets for every host and the rule protects an account, else in the
+ * pool's shared memory. 0, the seconds to wait, or -1 when the store failed
+ * (answered). */
+static int take_budget(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len)
+{
+	unsigned char digest[32];
+	int wait = 0;
+	if (!rule->shared || !store_keeps_budgets(c->app->store))
+		return throttle_take(rule, key, len);
+	secret_digest(c->app->settings, rule->name, key, len, digest);
+	enum store_status status = store_budget_take(c->app->store, digest, rule->burst, rule->interval_ms, &wait);
+	if (status == STORE_OK)
+		return wait;
+	reply_store_failure(c, status);
+	return -1;
+}
+
 bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len)
 {
 	const struct settings *s = c->app->settings;
-	char seconds[24];
-	if (!s->rate_limit || (rule == &throttle_login && !s->login_rate_limit))
+	char seconds[24], address[THROTTLE_ADDRESS_MAX];
+	if (!s->rate_limit || (rule && rule->login && !s->login_rate_limit))
 		return true;
-	char address[THROTTLE_ADDRESS_MAX];
 	throttle_address_key(c->req->remote_addr, address);
 	int wait = throttle_take(&throttle_address, address, strlen(address));
 	if (wait == 0 && rule)
-		wait = throttle_take(rule, key, len);
+		wait = take_budget(c, rule, key, len);
 	if (wait == 0)
 		return true;
+	if (wait < 0)
+		return false;
 	http_error(c->res, 429, "Too Many Requests");
 	snprintf(seconds, sizeof seconds, "%d", wait);
 	http_header(c->res, "Retry-After", seconds);

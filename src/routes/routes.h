@@ -27,9 +27,10 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
 bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session);
 
 /* Before a hash: spends one request of the client address's budget and of
- * key's under rule (none when rule is NULL), unless RATE_LIMIT (or, for
- * logins, LOGIN_RATE_LIMIT) is off; false when it answered 429 with
- * Retry-After. */
+ * key's under rule (none when rule is NULL; a shared rule's in the store
+ * when it keeps budgets), unless RATE_LIMIT (or, for logins,
+ * LOGIN_RATE_LIMIT) is off; false when it answered: 429 with Retry-After,
+ * or the store's failure. */
 bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len);
 
 /* Answers a storage failure, its cause logged with the request id: 503 with

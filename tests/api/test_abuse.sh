@@ -328,6 +328,51 @@ test_an_account_has_a_login_budget() {
 	assertEquals "another account is not held back" 401 "$STATUS"
 }
 
+# spray EMAIL FILE: wrong passwords for EMAIL, each from the next of
+# 200 loopback addresses (127.0.0.10...), ~10 a second, one "status" a line in
+# FILE, until FILE.stop exists.
+spray() {
+	local i=0
+	while [ ! -e "$2.stop" ]; do
+		curl -s --interface "127.0.0.$((10 + i % 200))" -o /dev/null -w '%{http_code}\n' \
+			-d "username=$1&password=wrong" "$BASE_URL/auth/token" >>"$2"
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
+
+# Issue 17: wrong passwords for the owner's email from rotating addresses
+# spend the email's budget, but not the budget of the address its owner has
+# logged in from before: the owner is not locked out, and the spray gets
+# no more guesses hashed than the email's budget gives.
+test_a_spray_from_other_addresses_does_not_lock_the_owner_out() {
+	local file=$STACK_DIR/spray statuses="" i start hashed
+	register olga olga@example.com
+	login olga@example.com
+	assertEquals "the owner logs in from 127.0.0.1 (remembered)" 200 "$STATUS"
+	start=$SECONDS
+	spray olga@example.com "$file" &
+	local pid=$!
+	for i in $(seq 1 600); do # until the email's budget is spent (at most 60 s)
+		grep -q '^429$' "$file" 2>/dev/null && break
+		sleep 0.1
+	done
+	for i in 1 2 3; do
+		login olga@example.com
+		statuses="$statuses $STATUS"
+		sleep 0.5
+	done
+	touch "$file.stop"
+	wait "$pid"
+	assertContains "the spray spent the email's budget" "$(sort "$file" | uniq -c)" " 429"
+	assertEquals "the owner's logins meanwhile" " 200 200 200" "$statuses"
+	hashed=$(grep -c '^401$' "$file")
+	assertTrue "the spray's guesses hashed ($hashed in $((SECONDS - start)) s): the email's budget, no more" \
+		"[ $hashed -le $((9 + (SECONDS - start) / 2 + 1)) ]"
+	assertEquals "only the owner's address is remembered" 127.0.0.1 \
+		"$(sql "SELECT address FROM login_addresses JOIN users ON users.id = user_id WHERE email = 'olga@example.com'")"
+}
+
 test_an_account_has_an_update_budget() {
 	local id statuses
 	register liam liam@example.com

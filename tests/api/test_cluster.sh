@@ -305,5 +305,55 @@ test_sigterm_leaves_no_process_socket_or_server() {
 	assertFalse "nothing listens on nginx's port" "(echo >/dev/tcp/127.0.0.1/$CPORT) 2>/dev/null"
 }
 
+# ---- issue 17: budgets for the whole deployment, retried writes ----
+# (At the end of the file, after the SIGTERM test stops the cluster: each
+# test here starts it again first when it is gone.)
+
+# cluster_up: the cluster, started again when a test above stopped it.
+cluster_up() {
+	kill -0 "$CL_PID" 2>/dev/null && return 0
+	kill -TERM "${VIA_PID[@]}" 2>/dev/null
+	wait "${VIA_PID[@]}" 2>/dev/null
+	rm -rf "$CL"
+	oneTimeSetUp
+}
+
+# hashed_logins: the wrong logins the three hosts have hashed (bad password
+# or unknown email), from their metrics.
+hashed_logins() {
+	local i total=0 n
+	for i in 1 2 3; do
+		n=$(curl -s "${HOST_URL[$i]}/metrics" | awk 'index($0, "fast_zero_logins_total{outcome=\"bad_password\"}") == 1 ||
+			index($0, "fast_zero_logins_total{outcome=\"unknown_email\"}") == 1 { s += $2 } END { print s + 0 }')
+		total=$((total + n))
+	done
+	echo "$total"
+}
+
+# 40 wrong passwords for one email at once, each from its own address,
+# spread by nginx over the three hosts: the email's budget (10 at once, then
+# one every 2 s) is kept in PostgreSQL, so the hosts hash 10 together, not
+# 10 each. The account's hash is made cheap (argon2 verifies any PHC string
+# with its own parameters), so that the burst takes little time on any
+# machine; the refills during it are allowed for (one per 2 s).
+test_an_emails_login_budget_holds_across_the_hosts() {
+	cluster_up || fail "the cluster did not start again"
+	local before hashed start elapsed_ms statuses
+	register lena lena@example.com
+	sql "UPDATE users SET password = '$("$PY" -c 'import argon2; print(argon2.PasswordHasher(time_cost=1,
+memory_cost=8, parallelism=1).hash("pw-lena"))')' WHERE email = 'lena@example.com'"
+	before=$(hashed_logins)
+	start=$(date +%s%N)
+	statuses=$(seq 10 49 | xargs -P 40 -I{} curl -s --interface 127.0.1.{} -o /dev/null -w '%{http_code}\n' \
+		-d 'username=lena@example.com&password=wrong' "$MAIN_URL/auth/token" | sort | uniq -c | xargs)
+	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+	hashed=$(($(hashed_logins) - before))
+	assertTrue "hashed $hashed ($statuses) in $elapsed_ms ms: the email's 10, and one per 2 s since" \
+		"[ $hashed -ge 10 ] && [ $hashed -le $((10 + elapsed_ms / 2000)) ]"
+	assertContains "the others are refused" "$statuses" " 429"
+	assertEquals "the hosts hashed what they answered 401" "$hashed" \
+		"$(awk '{ for (i = 2; i <= NF; i += 2) if ($i == 401) print $(i - 1) }' <<<"$statuses")"
+}
+
 . "$(dirname "$0")/../lib/report.sh"
 . shunit2
