@@ -189,8 +189,9 @@ void password_tag(const struct settings *s, const char *phc, char out[PASSWORD_T
 	struct buf b;
 	secret_digest(s, "fast_zero password tag", phc, strlen(phc), digest);
 	buf_init(&b);
-	add_base64url(&b, digest, PASSWORD_TAG_LEN / 4 * 3);
-	snprintf(out, PASSWORD_TAG_LEN + 1, "%s", buf_ok(&b) && b.len == PASSWORD_TAG_LEN ? buf_cstr(&b) : "");
+	add_base64url(&b, digest, PASSWORD_TAG_BYTES);
+	snprintf(out, PASSWORD_TAG_LEN + 1, "%s",
+		 buf_ok(&b) && b.len == PASSWORD_TAG_LEN ? buf_cstr(&b) : "");
 	buf_free(&b);
 }
 
@@ -294,7 +295,8 @@ static bool claims_valid(const struct json_value *claims, time_t now, struct tok
 		return false;
 	if (iat && !claim_seconds(iat, &issued)) /* PyJWT refuses an iat that is not a number */
 		return false;
-	if (!claim_ms(json_get(claims, "auth_time"), &out->auth_ms) || !claim_pwh(json_get(claims, "pwh"), out))
+	if (!claim_ms(json_get(claims, "auth_time"), &out->auth_ms) ||
+	    !claim_pwh(json_get(claims, "pwh"), out))
 		return false;
 	out->iat = iat ? (time_t)issued : -1;
 	buf_add(&out->subject, sub->str, sub->len);

@@ -65,7 +65,8 @@ void secret_digest(const struct settings *s, const char *label, const char *data
 
 /* The tag of a stored PHC string (base64url of the first 12 bytes of its
  * secret_digest), NUL-terminated in out: what a token's pwh claim holds. */
-#define PASSWORD_TAG_LEN 16
+#define PASSWORD_TAG_LEN   16
+#define PASSWORD_TAG_BYTES 12 /* base64url: 4 characters for 3 bytes */
 void password_tag(const struct settings *s, const char *phc, char out[PASSWORD_TAG_LEN + 1]);
 
 /* When a token made at now for a session begun at auth_ms (unix
@@ -80,10 +81,10 @@ int token_make(const struct settings *s, const char *subject, time_t now, int64_
 
 /* What a valid token says. */
 struct token_claims {
-	struct buf subject; /* sub, NUL-terminated */
-	time_t iat;         /* iat, -1 when the token has none */
-	int64_t auth_ms;    /* auth_time in unix milliseconds, -1 when it has none */
-	bool has_pwh;       /* the token carries a pwh claim (ours since issue 17) */
+	struct buf subject;             /* sub, NUL-terminated */
+	time_t iat;                     /* iat, -1 when the token has none */
+	int64_t auth_ms;                /* auth_time in unix milliseconds, -1 when it has none */
+	bool has_pwh;                   /* the token carries a pwh claim (ours since issue 17) */
 	char pwh[PASSWORD_TAG_LEN + 1]; /* its value; "" when it is no tag of ours */
 };
 void token_claims_init(struct token_claims *c);

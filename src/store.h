@@ -50,7 +50,7 @@ struct user_fields {
 	const char *email;
 	size_t email_len;
 	const char *password_hash;
-	bool password_changed; /* update: the hash is of another password (dates the change) */
+	bool password_changed;     /* update: the hash is of another password (dates the change) */
 	const char *expected_hash; /* update: the stored hash the caller was checked against */
 };
 
@@ -110,17 +110,25 @@ enum store_status store_user_create(struct store *s, const struct user_fields *i
  * in->expected_hash (a compare-and-swap: a request checked against a hash
  * another request has replaced since writes nothing); STORE_USERNAME_TAKEN
  * or STORE_EMAIL_TAKEN when another user holds one of them, STORE_NOT_FOUND
- * when id is gone or holds another hash. */
-enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in);
+ * when id is gone or holds another hash. A write that changed the row is
+ * recorded under request_id (nginx's request id; NULL: none) in the same
+ * transaction, for store_write_done. */
+enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in,
+				    const char *request_id);
 /* Deletes a user, only while its stored hash is still expected_hash;
- * STORE_NOT_FOUND when id is gone or holds another hash. */
-enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash);
+ * STORE_NOT_FOUND when id is gone or holds another hash. Recorded under
+ * request_id as an update is. */
+enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash,
+				    const char *request_id);
+/* The user request_id wrote (updated or deleted), in *user_id; STORE_NOT_FOUND
+ * when it wrote none in the last 10 minutes (records are kept that long). */
+enum store_status store_write_done(struct store *s, const char *request_id, int64_t *user_id);
 
 /* Whether the client address (a budget's key: throttle_address_key) has
  * logged in to user_id with the password whose tag (password_tag) is tag:
  * *known. An account remembers its last 8 such addresses. */
-enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address, const char *tag,
-					    bool *known);
+enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address,
+					    const char *tag, bool *known);
 /* Remembers that address logged in to user_id with the password of tag
  * (forgetting the account's least recent address past 8). */
 enum store_status store_login_address_remember(struct store *s, int64_t user_id, const char *address,

@@ -163,7 +163,8 @@ static void remember_address(struct ctx *c, const struct account *a)
 /* Verifies the password of the login of a (against a dummy hash when it
  * was not found), counted and audited, and answers a token bound to the
  * hash it was verified against, or 401. */
-static void verify(struct ctx *c, const struct account *a, const struct login_form *l, const struct buf *email)
+static void verify(struct ctx *c, const struct account *a, const struct login_form *l,
+		   const struct buf *email)
 {
 	const char *hash = a->found ? a->hash.data : NULL;
 	if (password_verify(&c->app->gate, hash, l->password, l->password_len)) {

@@ -47,20 +47,60 @@ static enum store_status token_user(struct ctx *c, const char *token, struct use
 	return status;
 }
 
-bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
+/* Who is calling: STORE_OK with me (and session); STORE_NOT_FOUND when the
+ * token opens no account, *no_token set when there is none at all; or why
+ * the store failed. */
+static enum store_status caller(struct ctx *c, struct user *me, int64_t *session, bool *no_token)
 {
 	const char *token = bearer_token(c->req->authorization);
-	if (!token) {
+	*no_token = !token;
+	return token ? token_user(c, token, me, session) : STORE_NOT_FOUND;
+}
+
+static void reply_not_caller(struct ctx *c, enum store_status status, bool no_token)
+{
+	if (no_token)
 		http_error(c->res, 401, "Not authenticated");
-		return false;
-	}
-	enum store_status status = token_user(c, token, me, session);
-	if (status == STORE_OK)
-		return true;
-	if (status == STORE_NOT_FOUND)
+	else if (status == STORE_NOT_FOUND)
 		http_error(c->res, 401, "Could not validate credentials");
 	else
 		reply_store_failure(c, status);
+}
+
+bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
+{
+	bool no_token;
+	enum store_status status = caller(c, me, session, &no_token);
+	if (status == STORE_OK)
+		return true;
+	reply_not_caller(c, status, no_token);
+	return false;
+}
+
+const char *write_id(const struct ctx *c)
+{
+	return strcmp(c->req->request_id, "-") != 0 ? c->req->request_id : NULL;
+}
+
+bool written_already(struct ctx *c)
+{
+	int64_t path_id, done = 0;
+	const char *id = write_id(c);
+	return id && c->path_arg && parse_int(c->path_arg, c->path_arg_len, &path_id) &&
+	       store_write_done(c->app->store, id, &done) == STORE_OK && done == path_id;
+}
+
+bool writer_or_reply(struct ctx *c, struct user *me, bool *again)
+{
+	bool no_token;
+	enum store_status status = caller(c, me, NULL, &no_token);
+	*again = false;
+	if (status == STORE_OK)
+		return true;
+	if (status == STORE_NOT_FOUND && !no_token && written_already(c))
+		*again = true;
+	else
+		reply_not_caller(c, status, no_token);
 	return false;
 }
 
@@ -75,7 +115,8 @@ static int take_budget(struct ctx *c, const struct throttle_rule *rule, const ch
 	if (!rule->shared || !store_keeps_budgets(c->app->store))
 		return throttle_take(rule, key, len);
 	secret_digest(c->app->settings, rule->name, key, len, digest);
-	enum store_status status = store_budget_take(c->app->store, digest, rule->burst, rule->interval_ms, &wait);
+	enum store_status status =
+		store_budget_take(c->app->store, digest, rule->burst, rule->interval_ms, &wait);
 	if (status == STORE_OK)
 		return wait;
 	reply_store_failure(c, status);

@@ -26,6 +26,19 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
  * does not say). */
 bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session);
 
+/* nginx's id of the request in hand, under which a write is recorded (NULL
+ * when nginx sent none). */
+const char *write_id(const struct ctx *c);
+/* Whether this very request (nginx's request id) has written the user its
+ * path names already: nginx resent it to another host after the one that
+ * had it committed its write and died before answering. */
+bool written_already(struct ctx *c);
+/* current_user_or_reply for a PUT or DELETE: when the token opens no
+ * account (its account is gone, or its password changed) but the request
+ * has written already (written_already), it answers nothing and sets
+ * *again, for the handler to answer what the first time did. */
+bool writer_or_reply(struct ctx *c, struct user *me, bool *again);
+
 /* Before a hash: spends one request of the client address's budget and of
  * key's under rule (none when rule is NULL; a shared rule's in the store
  * when it keeps budgets), unless RATE_LIMIT (or, for logins,

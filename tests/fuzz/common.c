@@ -199,7 +199,8 @@ static void delete_user(int64_t id)
 	char err[512];
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db = db_open(db_path, err, sizeof err);
-	FUZZ_CHECK(db && sqlite3_prepare_v2(db, "DELETE FROM users WHERE id = ?", -1, &st, NULL) == SQLITE_OK);
+	FUZZ_CHECK(db &&
+		   sqlite3_prepare_v2(db, "DELETE FROM users WHERE id = ?", -1, &st, NULL) == SQLITE_OK);
 	sqlite3_bind_int64(st, 1, id);
 	FUZZ_CHECK(sqlite3_step(st) == SQLITE_DONE);
 	sqlite3_finalize(st);

@@ -56,7 +56,7 @@ static void test_token_is_held_against_its_account(void)
 	CHECK(!token_fresh(&c, 5001, -1, NULL)); /* a session begun before the account existed */
 	CHECK(token_fresh(&c, 4000, 5000, NULL));
 	CHECK(!token_fresh(&c, 4000, 5001, NULL)); /* before the password changed */
-	c.auth_ms = -1;                      /* iat alone: whole seconds */
+	c.auth_ms = -1;                            /* iat alone: whole seconds */
 	CHECK(token_fresh(&c, 5999, -1, NULL));
 	CHECK(!token_fresh(&c, 6000, -1, NULL));
 	CHECK(!token_fresh(&c, 0, 6000, NULL));
