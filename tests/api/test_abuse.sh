@@ -373,6 +373,56 @@ test_a_spray_from_other_addresses_does_not_lock_the_owner_out() {
 		"$(sql "SELECT address FROM login_addresses JOIN users ON users.id = user_id WHERE email = 'olga@example.com'")"
 }
 
+# Issue 17: nginx keys its per-address limits on an IPv6 client's /64 (and
+# on the address itself for IPv4, IPv4-mapped included). The stack's own
+# map, in a scratch nginx that takes the client's address from
+# X-Forwarded-For (realip), limiting 2 at once per key.
+test_nginx_keys_an_ipv6_client_on_its_64() {
+	local map dir=$STACK_DIR/realip port pid out="" a
+	map=$(grep -o 'map \$binary_remote_addr \$fast_zero_client {.*}' "$STACK_DIR/nginx.conf")
+	assertNotNull "the stack's nginx has the map" "$map"
+	assertContains "nginx/upstream.conf's is the same" "$(tr -d '\n\t' <"$ROOT/nginx/upstream.conf")" \
+		"$(sed 's/{ /{/; s/; /;/g; s/; }/;}/' <<<"$map" | tr -d '\t')"
+	mkdir -p "$dir"
+	port=$(free_port)
+	cat >"$dir/nginx.conf" <<EOF
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $dir/body;
+	fastcgi_temp_path $dir/fastcgi;
+	proxy_temp_path $dir/proxy;
+	uwsgi_temp_path $dir/uwsgi;
+	scgi_temp_path $dir/scgi;
+	set_real_ip_from 127.0.0.1;
+	real_ip_header X-Forwarded-For;
+	$map
+	limit_req_zone \$fast_zero_client zone=t:1m rate=1r/m;
+	server {
+		listen 127.0.0.1:$port;
+		location / { limit_req zone=t burst=1 nodelay; limit_req_status 429; empty_gif; }
+	}
+}
+EOF
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+	pid=$!
+	for _ in $(seq 1 200); do
+		(echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.05
+	done
+	for a in 2001:db8:1:2::1 2001:db8:1:2:ffff::2 2001:db8:1:2::3 2001:db8:1:3::1 ::ffff:192.0.2.1 ::ffff:192.0.2.2 \
+		::ffff:192.0.2.1 ::ffff:192.0.2.1 192.0.2.1; do
+		out="$out $(curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: $a" "http://127.0.0.1:$port/")"
+	done
+	kill "$pid"
+	wait "$pid"
+	assertEquals "one budget for 2001:db8:1:2::/64, another for 2001:db8:1:3::/64, one per IPv4 address" \
+		" 200 200 429 200 200 200 200 429 200" "$out"
+}
+
 test_an_account_has_an_update_budget() {
 	local id statuses
 	register liam liam@example.com
