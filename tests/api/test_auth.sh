@@ -104,7 +104,7 @@ test_token_decodes_with_pyjwt() {
 	token=$(token_of alice@example.com secret)
 	claims=$(pyjwt_decode "$token")
 	assertEquals "sub" "alice@example.com" "$(echo "$claims" | jq -r .sub)"
-	assertEquals "the claims" '["auth_time","exp","iat","left","sub"]' "$(echo "$claims" | jq -c keys)"
+	assertEquals "the claims" '["auth_time","exp","iat","left","pwh","sub"]' "$(echo "$claims" | jq -c keys)"
 	assertEquals "exp is an integer" number "$(echo "$claims" | jq -r '.exp | type')"
 	assertTrue "exp is 30 minutes from now (left: $(echo "$claims" | jq .left))" \
 		"echo '$claims' | jq -e '.left > 1795 and .left <= 1800' >/dev/null"
