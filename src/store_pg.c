@@ -783,7 +783,8 @@ static enum store_status pg_user_update(struct store *base, int64_t id, const st
 	add_int8(&p, in->password_changed);
 	add_text(&p, in->expected_hash, in->expected_hash ? strlen(in->expected_hash) : 0);
 	add_text(&p, request_id, request_id ? strlen(request_id) : 0);
-	return written(s, write_user(s, ST_UPDATE, &p, in, id, &r), r, request_id);
+	enum store_status status = write_user(s, ST_UPDATE, &p, in, id, &r);
+	return written(s, status, r, request_id);
 }
 
 static enum store_status pg_user_delete(struct store *base, int64_t id, const char *expected_hash,
@@ -795,7 +796,8 @@ static enum store_status pg_user_delete(struct store *base, int64_t id, const ch
 	add_int8(&p, id);
 	add_text(&p, expected_hash, expected_hash ? strlen(expected_hash) : 0);
 	add_text(&p, request_id, request_id ? strlen(request_id) : 0);
-	return written(s, exec_stmt(s, ST_DELETE, &p, &r), r, request_id);
+	enum store_status status = exec_stmt(s, ST_DELETE, &p, &r);
+	return written(s, status, r, request_id);
 }
 
 static enum store_status pg_write_done(struct store *base, const char *request_id, int64_t *user_id)
