@@ -110,20 +110,20 @@ enum store_status store_user_create(struct store *s, const struct user_fields *i
 }
 
 enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in,
-				    const char *request_id)
+				    const char *request_key)
 {
-	TIMED(s, s->ops->user_update(s, id, in, request_id));
+	TIMED(s, s->ops->user_update(s, id, in, request_key));
 }
 
 enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash,
-				    const char *request_id)
+				    const char *request_key)
 {
-	TIMED(s, s->ops->user_delete(s, id, expected_hash, request_id));
+	TIMED(s, s->ops->user_delete(s, id, expected_hash, request_key));
 }
 
-enum store_status store_write_done(struct store *s, const char *request_id, int64_t *user_id)
+enum store_status store_write_done(struct store *s, const char *request_key, int64_t *user_id)
 {
-	TIMED(s, s->ops->write_done(s, request_id, user_id));
+	TIMED(s, s->ops->write_done(s, request_key, user_id));
 }
 
 enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address,

@@ -111,18 +111,19 @@ enum store_status store_user_create(struct store *s, const struct user_fields *i
  * another request has replaced since writes nothing); STORE_USERNAME_TAKEN
  * or STORE_EMAIL_TAKEN when another user holds one of them, STORE_NOT_FOUND
  * when id is gone or holds another hash. A write that changed the row is
- * recorded under request_id (nginx's request id; NULL: none) in the same
+ * recorded under request_key (write_key in routes.h: nginx's request id and
+ * a tag of the request's token; NULL: none) in the same
  * transaction, for store_write_done. */
 enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in,
-				    const char *request_id);
+				    const char *request_key);
 /* Deletes a user, only while its stored hash is still expected_hash;
  * STORE_NOT_FOUND when id is gone or holds another hash. Recorded under
- * request_id as an update is. */
+ * request_key as an update is. */
 enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash,
-				    const char *request_id);
-/* The user request_id wrote (updated or deleted), in *user_id; STORE_NOT_FOUND
+				    const char *request_key);
+/* The user request_key wrote (updated or deleted), in *user_id; STORE_NOT_FOUND
  * when it wrote none in the last 10 minutes (records are kept that long). */
-enum store_status store_write_done(struct store *s, const char *request_id, int64_t *user_id);
+enum store_status store_write_done(struct store *s, const char *request_key, int64_t *user_id);
 
 /* Whether the client address (a budget's key: throttle_address_key) has
  * logged in to user_id with the password whose tag (password_tag) is tag:

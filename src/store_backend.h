@@ -54,10 +54,10 @@ struct store_ops {
 	enum store_status (*user_clash)(struct store *s, const struct user_fields *in, int64_t id);
 	enum store_status (*user_create)(struct store *s, const struct user_fields *in, int64_t *id);
 	enum store_status (*user_update)(struct store *s, int64_t id, const struct user_fields *in,
-					 const char *request_id);
+					 const char *request_key);
 	enum store_status (*user_delete)(struct store *s, int64_t id, const char *expected_hash,
-					 const char *request_id);
-	enum store_status (*write_done)(struct store *s, const char *request_id, int64_t *user_id);
+					 const char *request_key);
+	enum store_status (*write_done)(struct store *s, const char *request_key, int64_t *user_id);
 	enum store_status (*address_known)(struct store *s, int64_t user_id, const char *address,
 					   const char *tag, bool *known);
 	enum store_status (*address_remember)(struct store *s, int64_t user_id, const char *address,

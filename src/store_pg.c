@@ -44,7 +44,7 @@ enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 8 };
 /* The record of the write w made, under the request id the parameter names
  * ('' for none): a common table expression of ST_UPDATE and ST_DELETE. */
 #define WRITE_RECORD(id)                                                                                     \
-	"r AS (INSERT INTO write_requests (request_id, user_id, done_at) SELECT " id ", id, now() FROM w "   \
+	"r AS (INSERT INTO write_requests (request_key, user_id, done_at) SELECT " id ", id, now() FROM w "   \
 	"WHERE " id " <> '' ON CONFLICT DO NOTHING)"
 
 /* The database's clock, in unix milliseconds, the same for every host. */
@@ -92,7 +92,7 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 			 "$3") " SELECT count(*) FROM w",
 		 3,
 		 {OID_INT8, OID_TEXT, OID_TEXT}},
-	[ST_WRITE_DONE] = {"SELECT user_id FROM write_requests WHERE request_id = $1", 1, {OID_TEXT}},
+	[ST_WRITE_DONE] = {"SELECT user_id FROM write_requests WHERE request_key = $1", 1, {OID_TEXT}},
 	[ST_WRITES_PURGE] = {"DELETE FROM write_requests WHERE done_at < now() - interval '10 minutes'",
 			     0,
 			     {0}},
@@ -761,18 +761,18 @@ static void purge_writes(struct pg_store *s)
 /* The outcome of a recorded write (ST_UPDATE, ST_DELETE) whose result is r:
  * STORE_NOT_FOUND when it changed no row. Clears r. */
 static enum store_status written(struct pg_store *s, enum store_status status, PGresult *r,
-				 const char *request_id)
+				 const char *request_key)
 {
 	if (status == STORE_OK && (PQntuples(r) != 1 || int_of(r, 0, 0) == 0))
 		status = STORE_NOT_FOUND;
 	PQclear(r);
-	if (status == STORE_OK && request_id && *request_id)
+	if (status == STORE_OK && request_key && *request_key)
 		purge_writes(s);
 	return status;
 }
 
 static enum store_status pg_user_update(struct store *base, int64_t id, const struct user_fields *in,
-					const char *request_id)
+					const char *request_key)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
@@ -782,29 +782,29 @@ static enum store_status pg_user_update(struct store *base, int64_t id, const st
 	add_int8(&p, id);
 	add_int8(&p, in->password_changed);
 	add_text(&p, in->expected_hash, in->expected_hash ? strlen(in->expected_hash) : 0);
-	add_text(&p, request_id, request_id ? strlen(request_id) : 0);
+	add_text(&p, request_key, request_key ? strlen(request_key) : 0);
 	enum store_status status = write_user(s, ST_UPDATE, &p, in, id, &r);
-	return written(s, status, r, request_id);
+	return written(s, status, r, request_key);
 }
 
 static enum store_status pg_user_delete(struct store *base, int64_t id, const char *expected_hash,
-					const char *request_id)
+					const char *request_key)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
 	PGresult *r = NULL;
 	add_int8(&p, id);
 	add_text(&p, expected_hash, expected_hash ? strlen(expected_hash) : 0);
-	add_text(&p, request_id, request_id ? strlen(request_id) : 0);
+	add_text(&p, request_key, request_key ? strlen(request_key) : 0);
 	enum store_status status = exec_stmt(s, ST_DELETE, &p, &r);
-	return written(s, status, r, request_id);
+	return written(s, status, r, request_key);
 }
 
-static enum store_status pg_write_done(struct store *base, const char *request_id, int64_t *user_id)
+static enum store_status pg_write_done(struct store *base, const char *request_key, int64_t *user_id)
 {
 	struct params p = {0};
 	PGresult *r = NULL;
-	add_text(&p, request_id, strlen(request_id));
+	add_text(&p, request_key, strlen(request_key));
 	enum store_status status = exec_stmt((struct pg_store *)base, ST_WRITE_DONE, &p, &r);
 	if (status == STORE_OK && PQntuples(r) == 0)
 		status = STORE_NOT_FOUND;

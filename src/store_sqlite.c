@@ -60,9 +60,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_WRITE_RECORD] =
-		"INSERT OR IGNORE INTO write_requests (request_id, user_id, done_at) VALUES (?, ?, " NOW_MS
+		"INSERT OR IGNORE INTO write_requests (request_key, user_id, done_at) VALUES (?, ?, " NOW_MS
 		")",
-	[ST_WRITE_DONE] = "SELECT user_id FROM write_requests WHERE request_id = ?",
+	[ST_WRITE_DONE] = "SELECT user_id FROM write_requests WHERE request_key = ?",
 	[ST_WRITES_PURGE] = "DELETE FROM write_requests WHERE done_at < strftime('%Y-%m-%d %H:%M:%f', 'now', "
 			    "'-10 minutes')",
 };
@@ -484,13 +484,13 @@ static void purge_writes(struct sqlite_store *s)
 }
 
 /* Steps the write st (bound already) and, when it changed a row and
- * request_id names a request, records that request's write to user_id, in
+ * request_key names a request, records that request's write to user_id, in
  * the same transaction. The first failing result code, else SQLITE_DONE;
  * *changes the rows st changed. */
-static int step_recorded(struct sqlite_store *s, sqlite3_stmt *st, const char *request_id, int64_t user_id,
+static int step_recorded(struct sqlite_store *s, sqlite3_stmt *st, const char *request_key, int64_t user_id,
 			 int *changes)
 {
-	bool record = request_id && *request_id;
+	bool record = request_key && *request_key;
 	int rc = record ? step(s, stmt(s, ST_BEGIN)) : SQLITE_DONE;
 	*changes = 0;
 	if (rc == SQLITE_DONE && (rc = step(s, st)) == SQLITE_DONE)
@@ -499,7 +499,7 @@ static int step_recorded(struct sqlite_store *s, sqlite3_stmt *st, const char *r
 		return rc;
 	if (rc == SQLITE_DONE && *changes) {
 		sqlite3_stmt *r = s->conn.stmt[ST_WRITE_RECORD];
-		sqlite3_bind_text(r, 1, request_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(r, 1, request_key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(r, 2, user_id);
 		rc = step(s, r);
 	}
@@ -515,7 +515,7 @@ static int step_recorded(struct sqlite_store *s, sqlite3_stmt *st, const char *r
 }
 
 static enum store_status sq_user_update(struct store *base, int64_t id, const struct user_fields *in,
-					const char *request_id)
+					const char *request_key)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
@@ -527,7 +527,7 @@ static enum store_status sq_user_update(struct store *base, int64_t id, const st
 	sqlite3_bind_int64(st, 4, id);
 	sqlite3_bind_int(st, 5, in->password_changed);
 	sqlite3_bind_text(st, 6, in->expected_hash, -1, SQLITE_STATIC);
-	int rc = step_recorded(s, st, request_id, id, &changes);
+	int rc = step_recorded(s, st, request_key, id, &changes);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return which_taken(s, in, id);
 	if (rc != SQLITE_DONE)
@@ -536,7 +536,7 @@ static enum store_status sq_user_update(struct store *base, int64_t id, const st
 }
 
 static enum store_status sq_user_delete(struct store *base, int64_t id, const char *expected_hash,
-					const char *request_id)
+					const char *request_key)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
@@ -546,19 +546,19 @@ static enum store_status sq_user_delete(struct store *base, int64_t id, const ch
 	sqlite3_stmt *st = stmt(s, ST_DELETE);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, expected_hash, -1, SQLITE_STATIC);
-	int rc = step_recorded(s, st, request_id, id, &changes);
+	int rc = step_recorded(s, st, request_key, id, &changes);
 	if (rc != SQLITE_DONE)
 		return kind_of(rc);
 	return changes ? STORE_OK : STORE_NOT_FOUND;
 }
 
-static enum store_status sq_write_done(struct store *base, const char *request_id, int64_t *user_id)
+static enum store_status sq_write_done(struct store *base, const char *request_key, int64_t *user_id)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	if (readable(s) != STORE_OK)
 		return STORE_UNAVAILABLE;
 	sqlite3_stmt *st = stmt(s, ST_WRITE_DONE);
-	sqlite3_bind_text(st, 1, request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, request_key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	enum store_status status = rc == SQLITE_ROW    ? STORE_OK
 				   : rc == SQLITE_DONE ? STORE_NOT_FOUND

@@ -1,9 +1,10 @@
 -- The PostgreSQL side of 0006: the writes each request made, by nginx's
--- request id, so that a write nginx resends to another host after the first
--- one died with it committed is answered as the first time (see the shared
--- 0006). Written in the same statement as the write; kept 10 minutes.
+-- request id and a tag of its token, so that a write nginx resends to
+-- another host after the first one died with it committed is answered as
+-- the first time (see the shared 0006). Written in the same statement as the
+-- write; kept 10 minutes.
 CREATE TABLE write_requests (
-	request_id VARCHAR NOT NULL PRIMARY KEY,
+	request_key VARCHAR NOT NULL PRIMARY KEY,
 	user_id INTEGER NOT NULL,
 	done_at TIMESTAMP WITHOUT TIME ZONE NOT NULL
 );

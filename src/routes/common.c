@@ -77,17 +77,27 @@ bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
 	return false;
 }
 
-const char *write_id(const struct ctx *c)
+const char *write_key(const struct ctx *c, char out[WRITE_KEY_MAX])
 {
-	return strcmp(c->req->request_id, "-") != 0 ? c->req->request_id : NULL;
+	const char *token = bearer_token(c->req->authorization);
+	unsigned char digest[32];
+	size_t n = strlen(c->req->request_id);
+	if (!token || !*token || strcmp(c->req->request_id, "-") == 0 || n > 64)
+		return NULL;
+	secret_digest(c->app->settings, "fast_zero write token", token, strlen(token), digest);
+	memcpy(out, c->req->request_id, n);
+	out[n++] = ' ';
+	for (int i = 0; i < 8; i++, n += 2) /* 16 hex digits of the token's tag */
+		snprintf(out + n, WRITE_KEY_MAX - n, "%02x", digest[i]);
+	return out;
 }
 
 bool written_already(struct ctx *c)
 {
 	int64_t path_id, done = 0;
-	const char *id = write_id(c);
-	return id && c->path_arg && parse_int(c->path_arg, c->path_arg_len, &path_id) &&
-	       store_write_done(c->app->store, id, &done) == STORE_OK && done == path_id;
+	char key[WRITE_KEY_MAX];
+	return write_key(c, key) && c->path_arg && parse_int(c->path_arg, c->path_arg_len, &path_id) &&
+	       store_write_done(c->app->store, key, &done) == STORE_OK && done == path_id;
 }
 
 bool writer_or_reply(struct ctx *c, struct user *me, bool *again)

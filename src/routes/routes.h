@@ -26,12 +26,16 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
  * does not say). */
 bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session);
 
-/* nginx's id of the request in hand, under which a write is recorded (NULL
- * when nginx sent none). */
-const char *write_id(const struct ctx *c);
-/* Whether this very request (nginx's request id) has written the user its
- * path names already: nginx resent it to another host after the one that
- * had it committed its write and died before answering. */
+/* The key a write of the request in hand is recorded under, in out:
+ * nginx's request id (the same when nginx resends the request) and a tag
+ * (keyed with SECRET_KEY) of its bearer token, so that only the same
+ * request with the same token finds the record; NULL when it has no request
+ * id or no token. */
+#define WRITE_KEY_MAX 96
+const char *write_key(const struct ctx *c, char out[WRITE_KEY_MAX]);
+/* Whether this very request (write_key) has written the user its path
+ * names already: nginx resent it to another host after the one that had it
+ * committed its write and died before answering. */
 bool written_already(struct ctx *c);
 /* current_user_or_reply for a PUT or DELETE: when the token opens no
  * account (its account is gone, or its password changed) but the request

@@ -273,12 +273,12 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 	enum store_status status = store_user_clash(c->app->store, &f, my_id);
 	f.expected_hash = buf_cstr(&r->stored_hash);
 	if (status == STORE_OK) {
-		char account[24];
+		char account[24], key[WRITE_KEY_MAX];
 		int n = snprintf(account, sizeof account, "%lld", (long long)my_id);
 		if (!throttle_or_reply(c, &throttle_update, account, (size_t)n) ||
 		    !new_hash_or_reply(c, r, &f))
 			return;
-		status = store_user_update(c->app->store, my_id, &f, write_id(c));
+		status = store_user_update(c->app->store, my_id, &f, write_key(c, key));
 	}
 	if (status == STORE_OK) {
 		if (f.password_changed)
@@ -349,7 +349,8 @@ static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_
 {
 	if (!is_me_or_reply(c, my_id, r->user_id))
 		return;
-	enum store_status status = store_user_delete(c->app->store, my_id, r->stored_hash.data, write_id(c));
+	char key[WRITE_KEY_MAX];
+	enum store_status status = store_user_delete(c->app->store, my_id, r->stored_hash.data, write_key(c, key));
 	if (status == STORE_OK) {
 		audit_user_deleted(c, my_id);
 		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
