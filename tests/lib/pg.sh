@@ -25,10 +25,11 @@ pg_bindir() {
 	return 1
 }
 
-# Runs a command as the cluster's owner.
+# Runs a command as the cluster's owner, from / (the owner may not enter
+# the caller's folder: a checkout under /root).
 pg_as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$PG_OWNER" -- "$@"
+		(cd / && runuser -u "$PG_OWNER" -- "$@")
 	else
 		"$@"
 	fi
