@@ -312,6 +312,16 @@ test_no_token_reaches_the_access_log() {
 	assertContains "other queries are kept" "$(cat "$STACK_DIR/access.log")" '"GET /users/?limit=1'
 }
 
+test_no_password_reaches_the_access_log() {
+	http GET "/users/?limit=1&password=hunter2"
+	http GET "/users/?client_secret=s3cr3t&limit=1"
+	http GET "/users/?PASSWORD=Hunter3"
+	assertNotContains "$(cat "$STACK_DIR/access.log")" "hunter2"
+	assertNotContains "$(cat "$STACK_DIR/access.log")" "s3cr3t"
+	assertNotContains "$(cat "$STACK_DIR/access.log")" "Hunter3"
+	assertEquals "the path is kept" 3 "$(grep -c '"GET /users/?\[removed: holds a password\] HTTP/1.1"' "$STACK_DIR/access.log")"
+}
+
 test_a_short_secret_key_is_warned_about_at_start() {
 	assertContains "$(cat "$STACK_DIR/log")" "warning: setting SECRET_KEY is 15 bytes"
 }

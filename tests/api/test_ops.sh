@@ -290,5 +290,83 @@ test_audit_log_records_each_auth_event_and_no_secret() {
 	done
 }
 
+# A peer other than nginx chooses the request id (FastCGI has no
+# authentication): one that is not a short plain token is not taken, so no
+# log line, status table or header carries its bytes; and any control
+# character a log line would hold is written escaped.
+test_a_request_id_with_control_characters_reaches_no_log_raw() {
+	stack_start REQUEST_TIMEOUT=1 || return
+	local evil='abc\x1b[31m\nfast_zero[1]: error: forged' out
+	out=$("$ROOT/tests/lib/fcgi.py" "$SOCKET" REQUEST_METHOD=GET DOCUMENT_URI=/ "REQUEST_ID=$evil")
+	assertContains "answered" "$out" "Status: 200 OK"
+	assertNotContains "no X-Request-Id from it" "$out" "X-Request-Id"
+	# A registration held by the database's lock: in the status table while
+	# it waits, then answered 503 at its time limit, and logged.
+	lock_db || return
+	printf '{"username":"eve","email":"eve@example.com","password":"pw"}' |
+		"$ROOT/tests/lib/fcgi.py" --stdin "$SOCKET" REQUEST_METHOD=POST DOCUMENT_URI=/users/ \
+			CONTENT_TYPE=application/json "REQUEST_ID=$evil" >"$STACK_DIR/evil.out" &
+	local client=$! status=""
+	for _ in $(seq 100); do
+		status=$("$FZ_BIN" status --pid-file "$STACK_DIR/fz.pid")
+		echo "$status" | grep -q 'POST /users' && break
+		sleep 0.05
+	done
+	wait "$client"
+	unlock_db
+	assertContains "the status shows the request: $status" "$status" "POST /users"
+	assertNotContains "without the id's bytes" "$status" "abc"
+	assertContains "answered 503" "$(cat "$STACK_DIR/evil.out")" "Status: 503"
+	assertTrue "logged, without the id: $(grep 'storage busy' "$STACK_DIR/log")" \
+		"grep -q 'error: request -: storage busy' '$STACK_DIR/log'"
+	assertFalse "no ESC in the log" "grep -q $'\x1b' '$STACK_DIR/log'"
+	assertFalse "no line forged" "grep -q '^fast_zero\[1\]' '$STACK_DIR/log'"
+}
+
+# One audit line per login, whatever the client typed: a 1 MB username is
+# cut to an email's 254 characters, and the line says so.
+test_audit_lines_are_bounded() {
+	AUDIT_DIR=$(mktemp -d)
+	export AUDIT_LOG=$AUDIT_DIR/audit.log
+	stack_start
+	local rc=$?
+	unset AUDIT_LOG
+	[ $rc = 0 ] || return
+	{ printf 'username='; head -c 1000000 /dev/zero | tr '\0' a; printf '@example.com&password=x'; } >"$AUDIT_DIR/body"
+	http POST /auth/token --data-binary "@$AUDIT_DIR/body"
+	assertHttp 401 '{"detail":"Incorrect email or password"}'
+	local line
+	line=$(audit '.event == "login"')
+	assertEquals "one line" 1 "$(echo "$line" | wc -l)"
+	assertTrue "a short one: ${#line} bytes" "[ ${#line} -lt 600 ]"
+	assertEquals "cut, and marked" "254 true unknown_email" "$(echo "$line" | jq -r '"\(.email | length) \(.email_truncated) \(.reason)"')"
+	assertEquals "what the client sent, from its start" "$(printf 'a%.0s' $(seq 254))" "$(echo "$line" | jq -r .email)"
+}
+
+# FastCGI peers refused by --allow can connect thousands of times a second:
+# the first refusal is logged, the others counted.
+test_refused_peers_are_logged_once_then_counted() {
+	local d port
+	d=$(mktemp -d)
+	port=$(free_port)
+	(cd "$d" && DATABASE_URL="sqlite:///$d/db" "$FZ_BIN" migrate --migrations "$ROOT/migrations" >/dev/null)
+	(cd "$d" && exec env SECRET_KEY=k DATABASE_URL="sqlite:///$d/db" "$FZ_BIN" serve --workers 1 \
+		--listen "127.0.0.1:$port" --allow 127.0.0.2 --pid-file "$d/pid" --migrations "$ROOT/migrations" 2>"$d/log") &
+	local pid=$!
+	for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+	"$PY" - "$port" <<'PY'
+import socket, sys
+for _ in range(199):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.recv(1)
+    s.close()
+PY
+	kill -TERM "$pid"
+	wait "$pid"
+	assertEquals "one line said it: $(grep -c refused "$d/log")" 1 "$(grep -c 'error: refused a FastCGI connection from 127.0.0.1: not in --allow' "$d/log")"
+	assertEquals "the rest counted" 199 "$(sed -n 's/.*\.\.\. and \([0-9]*\) more refused FastCGI connections in 10 s$/\1/p' "$d/log" | awk '{ s += $1 } END { print s + 0 }')"
+	rm -rf "$d"
+}
+
 . "$(dirname "$0")/../lib/report.sh"
 . shunit2
