@@ -8,6 +8,7 @@
 #   stack_stop                    SIGTERM both halves, wait, remove the folder
 #   http METHOD PATH [curl args]  sets STATUS, BODY and HEADERS (a file)
 #   sql QUERY                     runs QUERY on the stack's database, rows as a|b lines
+#   wait_until SECONDS CMD [ARG...]  runs CMD every 0.05 s until it succeeds (at most SECONDS)
 #
 # FZ_BACKEND=postgresql puts the stack on PostgreSQL: a fresh database in the
 # cluster tests/run started (PG_HOST), or in a cluster of the suite's own
@@ -52,12 +53,30 @@ free_port() {
 	return 1
 }
 
-# Waits until the stack answers GET / (at most 10 s).
-stack_wait() {
-	for _ in $(seq 1 ${STACK_WAIT_STEPS:-200}); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/")" = 200 ] && return 0
+# wait_until SECONDS COMMAND [ARG...]: runs COMMAND every 0.05 s until it
+# succeeds (0) or SECONDS have passed (1). What a test waits for is a
+# condition, never a time: SECONDS is only the bound past which it is taken
+# as never coming, generous, since a loaded machine is slow at everything.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.05
 	done
+}
+
+# The stack answers GET / with 200 (each try bounded).
+stack_answers() {
+	[ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' "$BASE_URL/")" = 200 ]
+}
+
+# Waits until the stack answers GET / (at most STACK_WAIT_SECONDS, 60 by
+# default; STACK_WAIT_STEPS, the older knob, counts 0.05 s steps).
+stack_wait() {
+	local bound=${STACK_WAIT_SECONDS:-60}
+	[ $((${STACK_WAIT_STEPS:-0} / 20)) -gt "$bound" ] && bound=$((STACK_WAIT_STEPS / 20))
+	wait_until "$bound" stack_answers && return 0
 	echo "stack did not come up; log:" >&2
 	cat "$STACK_DIR/log" >&2
 	return 1
@@ -72,15 +91,15 @@ stack_nginx() {
 		ACCESS_LOG=${STACK_ACCESS_LOG:-$STACK_DIR/access.log} "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET" >"$STACK_DIR/nginx.conf"
 		nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
 		NGINX_PID=$!
-		for _ in $(seq 1 20); do
-			[ -s "$STACK_DIR/nginx.pid" ] && return 0
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			sleep 0.05
-		done
+		# Up once it wrote its pid file; or it exited (the port was taken).
+		wait_until 60 nginx_settled
+		[ -s "$STACK_DIR/nginx.pid" ] && return 0
+		kill "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
 	done
 	return 1
 }
+nginx_settled() { [ -s "$STACK_DIR/nginx.pid" ] || ! kill -0 "$NGINX_PID" 2>/dev/null; }
 
 # A fresh folder for a stack, and the names of its database and sockets.
 stack_init() {
@@ -221,13 +240,11 @@ lock_db() {
 	LOCK_PID=$!
 	exec 7>"$STACK_DIR/lock.in"
 	echo 'BEGIN EXCLUSIVE;' >&7
-	for _ in $(seq 1 100); do
-		sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || return 0
-		sleep 0.05
-	done
+	wait_until 60 db_locked && return 0
 	fail "the lock was not taken: $(cat "$STACK_DIR/lock.out")"
 	return 1
 }
+db_locked() { ! sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1; }
 unlock_db() {
 	[ -n "$LOCK_PID" ] || return 0
 	echo 'COMMIT;' >&7
