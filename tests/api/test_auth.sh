@@ -406,7 +406,7 @@ test_deleted_users_token_is_refused() {
 
 test_hs512_setting_issues_and_requires_hs512() {
 	# A second stack, beside the suite's: keep the first one's state aside.
-	local saved=("$STACK_DIR" "$PORT" "$BASE_URL" "$DB" "$SOCKET" "$FZ_PID" "$NGINX_PID" "${PG_DB:-}" "$STACK_URL")
+	local saved=("$STACK_DIR" "$PORT" "$BASE_URL" "$DB" "$SOCKET" "$FZ_PID" "$NGINX_PID" "${PG_DB:-}" "$STACK_URL" "${PRISM_PID:-}")
 	local saved_env=("${STACK_ENV[@]}")
 	if stack_start ALGORITHM=HS512 ACCESS_TOKEN_EXPIRE_MINUTES=5; then
 		send_json POST /users/ '{"username":"alice","email":"alice@example.com","password":"secret"}'
@@ -433,6 +433,7 @@ test_hs512_setting_issues_and_requires_hs512() {
 	fi
 	STACK_DIR=${saved[0]} PORT=${saved[1]} BASE_URL=${saved[2]} DB=${saved[3]}
 	SOCKET=${saved[4]} FZ_PID=${saved[5]} NGINX_PID=${saved[6]} PG_DB=${saved[7]} STACK_URL=${saved[8]}
+	PRISM_PID=${saved[9]} # under test_openapi.sh, the suite's prism
 	STACK_ENV=("${saved_env[@]}")
 	http GET /
 	assertEquals "the suite's stack still answers" 200 "$STATUS"

@@ -124,18 +124,65 @@ stack_start() {
 
 # With FZ_PRISM (npm's @stoplight/prism-cli) and PRISM_LOG_DIR set, the
 # requests go through `prism proxy`, which checks every answer against
-# docs/openapi.json; its log lands in PRISM_LOG_DIR (tests/api/test_openapi.sh).
+# docs/openapi.json (tests/api/test_openapi.sh). Its log lands in
+# PRISM_LOG_DIR/prism-PORT.log, and beside it prism-PORT.sent lists every
+# request the suite sent it, one "EXIT METHOD PATH" line each (curl's exit
+# status, the method in lower case and the path without its query, as prism
+# logs them): see curl below.
 stack_prism() {
 	PRISM_PID=
 	[ -n "${FZ_PRISM:-}" ] || return 0
 	local port
 	port=$(free_port)
+	: >>"$PRISM_LOG_DIR/prism-$port.sent"
 	"$FZ_PRISM" proxy --host 127.0.0.1 --port "$port" "$ROOT/docs/openapi.json" "$BASE_URL" \
-		>>"$PRISM_LOG_DIR/$(basename "$STACK_DIR").log" 2>&1 &
+		>>"$PRISM_LOG_DIR/prism-$port.log" 2>&1 &
 	PRISM_PID=$!
 	BASE_URL=http://127.0.0.1:$port
 	stack_wait
 }
+
+# Under prism, curl is this function, in the suite's shell and its
+# subshells (the http helper's requests and every other): each URL it is
+# given on a port a prism of PRISM_LOG_DIR listens on is noted in that
+# prism's .sent file. A request sent otherwise (xargs curl, python) is not
+# noted: test_openapi.sh then finds an answer nobody sent.
+if [ -n "${FZ_PRISM:-}" ]; then
+	curl() {
+		command curl "$@"
+		local rc=$? a method= body= get= next= urls=() url port path
+		for a in "$@"; do
+			case $next in
+			method) method=$a next= && continue ;;
+			value) next= && continue ;;
+			esac
+			case $a in
+			-X | --request) next=method ;;
+			-X?*) method=${a#-X} ;;
+			--request=*) method=${a#--request=} ;;
+			--data=* | --data-*=* | --json=* | --form=*) body=POST ;;
+			-d | --data | --data-* | -F | --form | --json) body=POST next=value ;;
+			-d?* | -F?*) body=POST ;;
+			-T | --upload-file) body=PUT next=value ;;
+			-I | --head) body=HEAD ;;
+			-G | --get) get=1 ;;
+			-H | -o | -w | -D | -m | -K | -e | -u | -A | -b | -c | --interface) next=value ;;
+			http://127.0.0.1:*) urls+=("$a") ;;
+			esac
+		done
+		[ -n "$get" ] && body=
+		method=${method:-${body:-GET}}
+		for url in "${urls[@]}"; do
+			url=${url#http://127.0.0.1:}
+			port=${url%%[!0-9]*}
+			[ -n "$port" ] && [ -f "$PRISM_LOG_DIR/prism-$port.sent" ] || continue
+			path=${url#"$port"}
+			path=${path%%[?#]*}
+			echo "$rc ${method,,} ${path:-/}" >>"$PRISM_LOG_DIR/prism-$port.sent"
+		done
+		return $rc
+	}
+fi
 
 # Starts (or restarts) the pool alone, on the same socket and database.
 stack_serve() {
