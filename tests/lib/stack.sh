@@ -247,6 +247,15 @@ worker_pids() {
 	pgrep -P "$FZ_PID" | sort
 }
 
+# pool_whole [PID]: the pool has all its workers, none of them PID: the
+# supervisor has reaped a worker that ended (until then it is listed) and
+# started its successor. For wait_until.
+pool_whole() {
+	local pids
+	pids=$(worker_pids)
+	[ "$(grep -c . <<<"$pids")" = "$POOL_SIZE" ] && ! grep -qx -- "${1:-none}" <<<"$pids"
+}
+
 http() {
 	local method=$1 path=$2
 	shift 2
