@@ -23,8 +23,9 @@ PRISM=$ROOT/docs/node_modules/.bin/prism
 # bytes) are left out: prism itself does not survive them.
 SUITES="users auth course"
 # How long one replayed suite may run (seconds): a bound for a hang, far
-# above what the slowest run needs (about a minute each alone, a few under
-# the sanitizers on a loaded machine).
+# above what the slowest run needs (about a minute each alone; the three
+# took 20 minutes under the sanitizers beside other suites, load 20 on 2
+# cores).
 REPLAY_LIMIT=${REPLAY_LIMIT:-1800}
 
 # Each suite once, through prism: its output in $PRISM_DIR/SUITE.out, its
