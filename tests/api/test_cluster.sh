@@ -4,7 +4,9 @@
 # hosts give one 201, a host killed outright under reads fails no GET and takes
 # traffic again once restarted, a PostgreSQL restart under load gives only 503s
 # meanwhile and loses no acknowledged write, simultaneous migrations apply
-# once, --allow refuses other peers, and SIGTERM leaves nothing behind.
+# once, --allow refuses other peers, and SIGTERM leaves nothing behind, as
+# does SIGTERM or SIGINT to the whole process group of `make cluster` after a
+# login burst or a host killed outright.
 # backends: postgresql
 SUITE_NAME=cluster
 . "$(dirname "$0")/../lib/stack.sh"
