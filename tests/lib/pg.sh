@@ -89,9 +89,15 @@ pg_guard() {
 
 pg_guard_run() { # OWNER MARK DIR: the guard's body
 	while pg_running "$1"; do sleep 0.5; done
-	[ "$(cat "$3/guard" 2>/dev/null)" = "$2" ] || return 0
+	pg_guard_ours "$2" "$3" || return 0
 	echo "pg.sh: process $1 ended without stopping its PostgreSQL ($3): stopping it" >&2
-	pg_halt && rm -rf "$3"
+	# Asked again before the removal: a new owner may have stopped it too
+	# meanwhile, and made the folder again.
+	pg_halt && pg_guard_ours "$2" "$3" && rm -rf "$3"
+}
+
+pg_guard_ours() { # MARK DIR: whether DIR is still the cluster the guard watches
+	[ "$(cat "$2/guard" 2>/dev/null)" = "$1" ]
 }
 
 pg_running() { # PID: whether it runs (a zombie has ended; kill -0 says it is there)
