@@ -9,6 +9,7 @@
 #   pg_stop                           stop at once, remove DIR (kept, and said on
 #                                     stderr, when the server cannot be stopped)
 #   pg_halt                           stop the server of PG_DATA at once, if one runs
+#   pg_folder DIR                     DIR, or a folder of /tmp when the owner cannot reach DIR
 #   pg_createdb NAME / pg_dropdb NAME
 #   pg_url NAME                       the DATABASE_URL of database NAME
 #   pg_sql NAME SQL                   runs SQL there, rows as a|b|c lines
@@ -30,6 +31,28 @@ pg_bindir() {
 	return 1
 }
 
+# Who runs the cluster: this user, or as root the system user postgres (nobody
+# when there is none), since PostgreSQL refuses to run as root.
+pg_owner() {
+	if [ "$(id -u)" -ne 0 ]; then
+		id -un
+	elif getent passwd postgres >/dev/null; then
+		echo postgres
+	else
+		echo nobody
+	fi
+}
+
+# A folder for a cluster: DIR when the cluster's owner can reach it, else a
+# new one of TMPDIR (/tmp): as root, from a checkout under /root.
+pg_folder() {
+	if [ "$(id -u)" -ne 0 ] || runuser -u "$(pg_owner)" -- test -x "$(dirname "$1")"; then
+		mkdir -p "$1" && echo "$1"
+	else
+		mktemp -d "${TMPDIR:-/tmp}/fast_zero_pg.XXXXXX"
+	fi
+}
+
 # Runs a command as the cluster's owner, from / (the owner may not enter
 # the caller's folder: a checkout under /root).
 pg_as_owner() {
@@ -49,10 +72,8 @@ pg_start() {
 	shift
 	PG_BIN=$(pg_bindir) || return 1
 	PG_DIR=$dir PG_DATA=$dir/data PG_HOST=$dir PG_USER=fast_zero
-	PG_OWNER=$(id -un)
+	PG_OWNER=$(pg_owner)
 	if [ "$(id -u)" -eq 0 ]; then
-		PG_OWNER=nobody
-		getent passwd postgres >/dev/null && PG_OWNER=postgres
 		chown "$PG_OWNER" "$dir"
 		if ! runuser -u "$PG_OWNER" -- test -x "$dir"; then
 			echo "pg.sh: $PG_OWNER cannot reach $dir (a folder above it is closed to others)" >&2
