@@ -124,6 +124,8 @@ char *throttle_address_key(const char *addr, char out[THROTTLE_ADDRESS_MAX])
 {
 	unsigned char a[16];
 	char text[INET6_ADDRSTRLEN];
+	if (!addr)
+		addr = ""; /* a request that came with no REMOTE_ADDR */
 	if (inet_pton(AF_INET6, addr, a) != 1) {
 		snprintf(out, THROTTLE_ADDRESS_MAX, "%s", addr);
 		return out;
