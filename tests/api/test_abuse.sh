@@ -194,10 +194,10 @@ phc() {
 parallelism=1).hash(sys.argv[1]))' "$1" "$2"
 }
 
-# hashing: waits (at most 20 s) until a hash worker is verifying.
+# hashing: waits (at most 60 s) until a hash worker is verifying.
 hashing() {
 	local i
-	for i in $(seq 1 400); do
+	for i in $(seq 1 1200); do
 		curl -s "$BASE_URL/metrics" | grep -q '^fast_zero_workers{socket="hash",state="hashing"} [1-9]' && return 0
 		sleep 0.05
 	done
@@ -463,7 +463,7 @@ http {
 EOF
 	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
 	pid=$!
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 1200); do
 		(echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
 		sleep 0.05
 	done

@@ -539,7 +539,7 @@ hold_row() {
 	pg_psql "$PG_DB" -c "BEGIN; SELECT 1 FROM users WHERE id = $1 FOR UPDATE; SELECT pg_sleep(300)" \
 		>/dev/null 2>&1 &
 	HOLD_PID=$!
-	for _ in $(seq 1 200); do
+	for _ in $(seq 1 1200); do
 		[ -n "$(sql "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg_sleep(300)%' AND state = 'active' AND pid <> pg_backend_pid()")" ] && return 0
 		sleep 0.05
 	done
@@ -551,11 +551,11 @@ release_row() {
 }
 
 # waiting_worker TEXT: the fast_zero worker whose PostgreSQL backend waits
-# for a lock in a statement holding TEXT (at most 20 s): the two ends of
+# for a lock in a statement holding TEXT (at most 60 s): the two ends of
 # their unix socket, from ss.
 waiting_worker() {
 	local backend peer
-	for _ in $(seq 1 400); do
+	for _ in $(seq 1 1200); do
 		backend=$(sql "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%$1%' AND pid <> pg_backend_pid()")
 		[ -n "$backend" ] && break
 		sleep 0.05
@@ -565,9 +565,9 @@ waiting_worker() {
 	ss -xpn | awk -v i="$peer" '$6 == i' | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2
 }
 
-# until_true SQL: waits (at most 20 s) until SQL answers t.
+# until_true SQL: waits (at most 60 s) until SQL answers t.
 until_true() {
-	for _ in $(seq 1 400); do
+	for _ in $(seq 1 1200); do
 		[ "$(sql "$1")" = t ] && return 0
 		sleep 0.05
 	done
