@@ -4,7 +4,8 @@
 # with every throttle off (RATE_LIMIT=off: it measures speed, from one
 # address); then the PostgreSQL backend beside SQLite (bench/postgres,
 # bench/postgres.md); then bench/abuse, with the default limits, measures
-# what one abusive client does to the others. BENCH_QUICK=1 makes them short
+# what one abusive client does to the others, and bench/lockout whether a
+# spray of wrong passwords locks a user out. BENCH_QUICK=1 makes them short
 # smoke runs (scripts/bench's written to build/bench/quick/).
 
 .PHONY: bench
@@ -14,6 +15,7 @@ bench:
 	@RATE_LIMIT=off scripts/bench
 	@RATE_LIMIT=off bench/postgres
 	@bench/abuse
+	@bench/lockout
 
 # The CPU cost of one argon2_verify at the service's parameters: the login ceiling.
 build/bench/argon2_cpu: bench/argon2_cpu.c
