@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "migrations.h"
+#include "store.h"
 
 static void fail(char *err, size_t errsz, const char *what, sqlite3 *db)
 {
@@ -36,7 +37,7 @@ sqlite3 *db_open(const char *path, char *err, size_t errsz)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK ||
 	    sqlite3_extended_result_codes(db, 1) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, STORE_LOCK_WAIT_MS) != SQLITE_OK ||
 	    sqlite3_exec(db, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
 		fail(err, errsz, path, db);
 		sqlite3_close(db);

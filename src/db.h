@@ -16,9 +16,6 @@
 
 typedef struct sqlite3 sqlite3;
 
-/* How long a statement waits for a lock before the request answers 503. */
-#define DB_BUSY_TIMEOUT_MS 5000
-
 /* Opens (creating if needed) the database at path. NULL with err filled on failure. */
 sqlite3 *db_open(const char *path, char *err, size_t errsz);
 /* Opens the database at path for reading only, as immutable: for a disk

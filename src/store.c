@@ -78,65 +78,13 @@ uint64_t store_data_version(struct store *s)
 	return s->ops->data_version(s);
 }
 
-enum store_status store_ping(struct store *s)
-{
-	TIMED(s, s->ops->ping(s));
-}
-
-enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out)
-{
-	TIMED(s, s->ops->user_by_id(s, id, out));
-}
-
-enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out)
-{
-	TIMED(s, s->ops->user_by_email(s, email, len, out));
-}
-
-enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
-				  void *arg)
-{
-	TIMED(s, s->ops->user_list(s, offset, limit, each, arg));
-}
-
-enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id)
-{
-	TIMED(s, s->ops->user_clash(s, in, id));
-}
-
-enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id)
-{
-	TIMED(s, s->ops->user_create(s, in, id));
-}
-
-enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in,
-				    const char *request_key)
-{
-	TIMED(s, s->ops->user_update(s, id, in, request_key));
-}
-
-enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash,
-				    const char *request_key)
-{
-	TIMED(s, s->ops->user_delete(s, id, expected_hash, request_key));
-}
-
-enum store_status store_write_done(struct store *s, const char *request_key, int64_t *user_id)
-{
-	TIMED(s, s->ops->write_done(s, request_key, user_id));
-}
-
-enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address,
-					    const char *tag, bool *known)
-{
-	TIMED(s, s->ops->address_known(s, user_id, address, tag, known));
-}
-
-enum store_status store_login_address_remember(struct store *s, int64_t user_id, const char *address,
-					       const char *tag)
-{
-	TIMED(s, s->ops->address_remember(s, user_id, address, tag));
-}
+#define DISPATCH(name, params, args)                                                                         \
+	enum store_status store_##name params                                                                \
+	{                                                                                                    \
+		TIMED(s, s->ops->name args);                                                                 \
+	}
+STORE_OPERATIONS(DISPATCH)
+#undef DISPATCH
 
 bool store_keeps_budgets(const struct store *s)
 {

@@ -20,6 +20,10 @@
 
 struct store;
 
+/* How long a call waits for a lock another connection holds when the
+ * request has no deadline (store_watch); then STORE_BUSY. */
+#define STORE_LOCK_WAIT_MS 5000
+
 enum store_status {
 	STORE_OK = 0,
 	STORE_NOT_FOUND,
@@ -67,7 +71,7 @@ struct store_watch {
 	int64_t deadline_ms;     /* a statement still running then is interrupted
 			      * (STORE_TIMEOUT), a wait for a lock given up
 			      * (STORE_BUSY); 0: none (locks are waited for
-			      * DB_BUSY_TIMEOUT_MS) */
+			      * STORE_LOCK_WAIT_MS) */
 	int64_t slow_ms;         /* a statement or lock wait still going then calls */
 	void (*slow)(void *arg); /* this once (NULL: never): the request turned out long */
 	void *arg;
@@ -83,57 +87,68 @@ int64_t store_time_us(const struct store *s);
  * tell (then nothing may be kept between requests). Take it before reading
  * what is to be kept: a write in between then changes it. */
 uint64_t store_data_version(struct store *s);
-/* STORE_OK when the database answers a query. */
-enum store_status store_ping(struct store *s);
+/* The data operations, each declared once: X(name, parameters, arguments).
+ * store_NAME(parameters) below, the backend table's member NAME
+ * (store_backend.h) and store.c's dispatch, which adds the call's time to
+ * the request's, all follow from this list; a backend supplies its SQL and
+ * its function NAME, nothing else. Each answers STORE_OK or why not. */
+#define STORE_OPERATIONS(X)                                                                                  \
+	/* STORE_OK when the database answers a query. */                                                  \
+	X(ping, (struct store * s), (s))                                                                     \
+	X(user_by_id, (struct store * s, int64_t id, struct user * out), (s, id, out))                       \
+	/* The user with this email, password hash and times included (for login                           \
+	 * and for holding a token against its account). */                                                \
+	X(user_by_email, (struct store * s, const char *email, size_t len, struct user *out),               \
+	  (s, email, len, out))                                                                              \
+	/* Calls each(user, arg) for the users ordered by id, from offset, at most                          \
+	 * limit, as the rows are read; each returns false to stop early (the                               \
+	 * answer cannot be delivered). The cost grows with limit, and with offset                          \
+	 * only through a small index. */                                                                   \
+	X(user_list, (struct store * s, int64_t offset, int64_t limit, store_user_fn * each, void *arg),     \
+	  (s, offset, limit, each, arg))                                                                     \
+	/* Which of in's username (first) or email another user than id holds:                              \
+	 * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither; a                             \
+	 * failed lookup (STORE_BUSY...) is returned as it is, never as free. */                            \
+	X(user_clash, (struct store * s, const struct user_fields *in, int64_t id), (s, in, id))             \
+	/* Inserts a user; the UNIQUE constraints decide races.                                             \
+	 * STORE_USERNAME_TAKEN is reported before STORE_EMAIL_TAKEN when both are                          \
+	 * taken. */                                                                                        \
+	X(user_create, (struct store * s, const struct user_fields *in, int64_t *id), (s, in, id))           \
+	/* Rewrites a user's three fields, only while its stored hash is still                              \
+	 * in->expected_hash (a compare-and-swap: a request checked against a hash                          \
+	 * another request has replaced since writes nothing); STORE_USERNAME_TAKEN                         \
+	 * or STORE_EMAIL_TAKEN when another user holds one of them,                                        \
+	 * STORE_NOT_FOUND when id is gone or holds another hash. A write that                              \
+	 * changed the row is recorded under request_key (write_key in routes.h:                            \
+	 * nginx's request id and a tag of the request's token; NULL: none) in the                          \
+	 * same transaction, for store_write_done. */                                                       \
+	X(user_update, (struct store * s, int64_t id, const struct user_fields *in, const char *request_key),\
+	  (s, id, in, request_key))                                                                          \
+	/* Deletes a user, only while its stored hash is still expected_hash;                               \
+	 * STORE_NOT_FOUND when id is gone or holds another hash. Recorded under                            \
+	 * request_key as an update is. */                                                                  \
+	X(user_delete, (struct store * s, int64_t id, const char *expected_hash, const char *request_key),   \
+	  (s, id, expected_hash, request_key))                                                               \
+	/* The user request_key wrote (updated or deleted), in *user_id;                                    \
+	 * STORE_NOT_FOUND when it wrote none in the last 10 minutes (records are                           \
+	 * kept that long). */                                                                              \
+	X(write_done, (struct store * s, const char *request_key, int64_t *user_id), (s, request_key, user_id)) \
+	/* Whether the client address (a budget's key: throttle_address_key) has                            \
+	 * logged in to user_id with the password whose tag (password_tag) is tag:                          \
+	 * *known. An account remembers its last 8 such addresses. */                                       \
+	X(login_address_known,                                                                               \
+	  (struct store * s, int64_t user_id, const char *address, const char *tag, bool *known),            \
+	  (s, user_id, address, tag, known))                                                                 \
+	/* Remembers that address logged in to user_id with the password of tag                            \
+	 * (forgetting the account's least recent address past 8). */                                       \
+	X(login_address_remember, (struct store * s, int64_t user_id, const char *address, const char *tag), \
+	  (s, user_id, address, tag))
 
-enum store_status store_user_by_id(struct store *s, int64_t id, struct user *out);
-/* The user with this email, password hash and times included (for login and
- * for holding a token against its account). */
-enum store_status store_user_by_email(struct store *s, const char *email, size_t len, struct user *out);
-
-/* Calls each(user, arg) for the users ordered by id, from offset, at most
- * limit, as the rows are read; each returns false to stop early (the answer
- * cannot be delivered). The cost grows with limit, and with offset only
- * through a small index. */
 typedef bool store_user_fn(const struct user *u, void *arg);
-enum store_status store_user_list(struct store *s, int64_t offset, int64_t limit, store_user_fn *each,
-				  void *arg);
 
-/* Which of in's username (first) or email another user than id holds:
- * STORE_USERNAME_TAKEN, STORE_EMAIL_TAKEN, or STORE_OK when neither; a
- * failed lookup (STORE_BUSY...) is returned as it is, never as free. */
-enum store_status store_user_clash(struct store *s, const struct user_fields *in, int64_t id);
-/* Inserts a user; the UNIQUE constraints decide races. STORE_USERNAME_TAKEN is
- * reported before STORE_EMAIL_TAKEN when both are taken. */
-enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id);
-/* Rewrites a user's three fields, only while its stored hash is still
- * in->expected_hash (a compare-and-swap: a request checked against a hash
- * another request has replaced since writes nothing); STORE_USERNAME_TAKEN
- * or STORE_EMAIL_TAKEN when another user holds one of them, STORE_NOT_FOUND
- * when id is gone or holds another hash. A write that changed the row is
- * recorded under request_key (write_key in routes.h: nginx's request id and
- * a tag of the request's token; NULL: none) in the same
- * transaction, for store_write_done. */
-enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in,
-				    const char *request_key);
-/* Deletes a user, only while its stored hash is still expected_hash;
- * STORE_NOT_FOUND when id is gone or holds another hash. Recorded under
- * request_key as an update is. */
-enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash,
-				    const char *request_key);
-/* The user request_key wrote (updated or deleted), in *user_id; STORE_NOT_FOUND
- * when it wrote none in the last 10 minutes (records are kept that long). */
-enum store_status store_write_done(struct store *s, const char *request_key, int64_t *user_id);
-
-/* Whether the client address (a budget's key: throttle_address_key) has
- * logged in to user_id with the password whose tag (password_tag) is tag:
- * *known. An account remembers its last 8 such addresses. */
-enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address,
-					    const char *tag, bool *known);
-/* Remembers that address logged in to user_id with the password of tag
- * (forgetting the account's least recent address past 8). */
-enum store_status store_login_address_remember(struct store *s, int64_t user_id, const char *address,
-					       const char *tag);
+#define STORE_DECLARE(name, params, args) enum store_status store_##name params;
+STORE_OPERATIONS(STORE_DECLARE)
+#undef STORE_DECLARE
 
 /* Whether the store keeps the budgets that protect an account (throttle.h)
  * for every host of the deployment: PostgreSQL does; SQLite, one host by

@@ -50,6 +50,31 @@ enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 8 };
 /* The database's clock, in unix milliseconds, the same for every host. */
 #define DB_NOW_MS "(extract(epoch FROM statement_timestamp()) * 1000)::int8"
 
+/* The statements this backend prepares when it connects, one per purpose. */
+enum stmt_id {
+	ST_PING,
+	ST_BY_ID,
+	ST_BY_EMAIL,
+	ST_LIST,
+	ST_CREATE,
+	ST_UPDATE, /* each write records itself (WRITE_RECORD) */
+	ST_DELETE,
+	ST_WRITE_DONE,
+	ST_WRITES_PURGE,
+	ST_USERNAME_USED,
+	ST_EMAIL_USED,
+	ST_ADDRESS_KNOWN,
+	ST_ADDRESS_REMEMBER,
+	ST_ADDRESS_TRIM,
+	ST_BUDGET_TAKE,
+	ST_BUDGET_PURGE,
+	ST_COUNT,
+};
+
+#define PROTOTYPE(name, params, args) static enum store_status pg_##name params;
+STORE_OPERATIONS(PROTOTYPE)
+#undef PROTOTYPE
+
 struct stmt_def {
 	const char *sql;
 	int nparams;
@@ -814,7 +839,7 @@ static enum store_status pg_write_done(struct store *base, const char *request_k
 	return status;
 }
 
-static enum store_status pg_address_known(struct store *base, int64_t user_id, const char *address,
+static enum store_status pg_login_address_known(struct store *base, int64_t user_id, const char *address,
 					  const char *tag, bool *known)
 {
 	struct params p = {0};
@@ -828,7 +853,7 @@ static enum store_status pg_address_known(struct store *base, int64_t user_id, c
 	return status;
 }
 
-static enum store_status pg_address_remember(struct store *base, int64_t user_id, const char *address,
+static enum store_status pg_login_address_remember(struct store *base, int64_t user_id, const char *address,
 					     const char *tag)
 {
 	struct pg_store *s = (struct pg_store *)base;
@@ -1042,6 +1067,7 @@ static int pg_pending(const char *url, const char *dir, char *err, size_t errsz)
 	return pending;
 }
 
+#define MEMBER(name, params, args) .name = pg_##name,
 const struct store_ops store_pg_ops = {
 	.name = "postgresql",
 	.describe = describe,
@@ -1050,18 +1076,9 @@ const struct store_ops store_pg_ops = {
 	.last_error = pg_last_error,
 	.watch = pg_watch,
 	.data_version = pg_data_version,
-	.ping = pg_ping,
-	.user_by_id = pg_user_by_id,
-	.user_by_email = pg_user_by_email,
-	.user_list = pg_user_list,
-	.user_clash = pg_user_clash,
-	.user_create = pg_user_create,
-	.user_update = pg_user_update,
-	.user_delete = pg_user_delete,
-	.write_done = pg_write_done,
-	.address_known = pg_address_known,
-	.address_remember = pg_address_remember,
+	STORE_OPERATIONS(MEMBER)
 	.budget_take = pg_budget_take,
 	.migrate = pg_migrate,
 	.pending = pg_pending,
 };
+#undef MEMBER

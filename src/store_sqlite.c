@@ -23,6 +23,34 @@
 #include "settings.h"
 #include "store_backend.h"
 
+/* The statements this backend prepares when it connects, one per purpose. */
+enum stmt_id {
+	ST_PING,
+	ST_DATA_VERSION,
+	ST_BY_ID,
+	ST_BY_EMAIL,
+	ST_LIST,
+	ST_CREATE,
+	ST_UPDATE,
+	ST_DELETE,
+	ST_USERNAME_USED,
+	ST_EMAIL_USED,
+	ST_ADDRESS_KNOWN,
+	ST_ADDRESS_REMEMBER,
+	ST_ADDRESS_TRIM,
+	ST_BEGIN, /* a write and its record in one transaction */
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_WRITE_RECORD,
+	ST_WRITE_DONE,
+	ST_WRITES_PURGE,
+	ST_COUNT,
+};
+
+#define PROTOTYPE(name, params, args) static enum store_status sq_##name params;
+STORE_OPERATIONS(PROTOTYPE)
+#undef PROTOTYPE
+
 /* Times are written to the millisecond (the course's CURRENT_TIMESTAMP has
  * whole seconds, which it still reads), so that a token issued in the same
  * second as an account or a password change is told apart from the change. */
@@ -118,14 +146,14 @@ static int past_deadline(void *arg)
 	return s->watch.deadline_ms && now >= s->watch.deadline_ms;
 }
 
-/* A lock is waited for until the request's deadline (or DB_BUSY_TIMEOUT_MS
+/* A lock is waited for until the request's deadline (or STORE_LOCK_WAIT_MS
  * when there is none), in short naps. */
 static int wait_for_lock(void *arg, int attempt)
 {
 	struct sqlite_store *s = arg;
 	int64_t now = clock_ms();
 	int64_t left =
-		s->watch.deadline_ms ? s->watch.deadline_ms - now : DB_BUSY_TIMEOUT_MS - (int64_t)attempt * 5;
+		s->watch.deadline_ms ? s->watch.deadline_ms - now : STORE_LOCK_WAIT_MS - (int64_t)attempt * 5;
 	notice_slow(s, now);
 	if (left <= 0)
 		return 0;
@@ -569,7 +597,7 @@ static enum store_status sq_write_done(struct store *base, const char *request_k
 	return status;
 }
 
-static enum store_status sq_address_known(struct store *base, int64_t user_id, const char *address,
+static enum store_status sq_login_address_known(struct store *base, int64_t user_id, const char *address,
 					  const char *tag, bool *known)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -595,7 +623,7 @@ static enum store_status run_write(struct sqlite_store *s, sqlite3_stmt *st)
 	return status;
 }
 
-static enum store_status sq_address_remember(struct store *base, int64_t user_id, const char *address,
+static enum store_status sq_login_address_remember(struct store *base, int64_t user_id, const char *address,
 					     const char *tag)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
@@ -647,6 +675,7 @@ static int sq_pending(const char *url, const char *dir, char *err, size_t errsz)
 	return pending;
 }
 
+#define MEMBER(name, params, args) .name = sq_##name,
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.describe = sq_describe,
@@ -655,17 +684,8 @@ const struct store_ops store_sqlite_ops = {
 	.last_error = sq_last_error,
 	.watch = sq_watch,
 	.data_version = sq_data_version,
-	.ping = sq_ping,
-	.user_by_id = sq_user_by_id,
-	.user_by_email = sq_user_by_email,
-	.user_list = sq_user_list,
-	.user_clash = sq_user_clash,
-	.user_create = sq_user_create,
-	.user_update = sq_user_update,
-	.user_delete = sq_user_delete,
-	.write_done = sq_write_done,
-	.address_known = sq_address_known,
-	.address_remember = sq_address_remember,
+	STORE_OPERATIONS(MEMBER)
 	.migrate = sq_migrate,
 	.pending = sq_pending,
 };
+#undef MEMBER
