@@ -73,67 +73,27 @@ sqlite3 *db_open_read_only(const char *path, char *err, size_t errsz)
 	return db;
 }
 
-/* An integer from the first column of sql (one bound text parameter, may be NULL). */
-static int query_int(sqlite3 *db, const char *sql, const char *param, int *out)
+/* The first column of sql's first row as an integer (0 when none), v1 and v2
+ * bound when not NULL. */
+static int sq_count(void *db, const char *sql, const char *v1, const char *v2, long *out)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	if (param)
-		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	if (v1)
+		sqlite3_bind_text(st, 1, v1, -1, SQLITE_STATIC);
+	if (v2)
+		sqlite3_bind_text(st, 2, v2, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int record_migration(sqlite3 *db, int version, const char *name)
+static const char *sq_error(void *db)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", -1, &st,
-			       NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int(st, 1, version);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return sqlite3_errmsg(db);
 }
-
-static int ensure_table(sqlite3 *db)
-{
-	return sqlite3_exec(db,
-			    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
-			    "KEY, name VARCHAR NOT NULL, applied_at DATETIME NOT NULL DEFAULT "
-			    "(CURRENT_TIMESTAMP))",
-			    NULL, NULL, NULL) == SQLITE_OK
-		       ? 0
-		       : -1;
-}
-
-static int is_applied(sqlite3 *db, int version, int *applied)
-{
-	char v[16];
-	snprintf(v, sizeof v, "%d", version);
-	return query_int(db, "SELECT count(*) FROM schema_migrations WHERE version = CAST(? AS INTEGER)", v,
-			 applied);
-}
-
-/* 0001 is already there when Alembic made the users table. */
-static int made_by_alembic(sqlite3 *db, int version)
-{
-	int has_table = 0, has_revision = 0;
-	if (version != 1 ||
-	    query_int(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
-		      "alembic_version", &has_table) ||
-	    !has_table)
-		return 0;
-	if (query_int(db, "SELECT count(*) FROM alembic_version WHERE version_num = ?",
-		      MIGRATIONS_ALEMBIC_USERS, &has_revision))
-		return 0;
-	return has_revision;
-}
-
 /* The table a migration names on a "-- fast_zero: rebuilds TABLE" line, or 0. */
 static size_t rebuilt_table(const char *sql, char *table, size_t tablesz)
 {
@@ -178,10 +138,10 @@ static int restore_indexes(sqlite3 *db, const struct buf *saved)
 {
 	for (size_t at = 0; at < saved->len;) {
 		const char *name = saved->data + at, *sql = name + strlen(name) + 1;
-		int exists = 0;
+		long exists = 0;
 		at = (size_t)(sql - saved->data) + strlen(sql) + 1;
-		if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
-			      name, &exists))
+		if (sq_count(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = $1", name,
+			     NULL, &exists))
 			return -1;
 		if (!exists && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 			return -1;
@@ -189,8 +149,8 @@ static int restore_indexes(sqlite3 *db, const struct buf *saved)
 	return 0;
 }
 
-/* Runs a migration's SQL; one that rebuilds a table keeps that table's indexes. */
-static int run_migration_sql(sqlite3 *db, const char *sql)
+/* Runs SQL; a migration that rebuilds a table keeps that table's indexes. */
+static int sq_exec(void *db, const char *sql)
 {
 	char table[64];
 	struct buf saved;
@@ -202,72 +162,25 @@ static int run_migration_sql(sqlite3 *db, const char *sql)
 	return rc;
 }
 
-/* Applies migration m unless it is recorded; -1 with the cause in err. */
-static int apply_one(sqlite3 *db, const char *dir, const struct migration *m, int *applied, char *err,
-		     size_t errsz)
-{
-	char path[4096], what[300];
-	int done = 0, rc = -1;
-	snprintf(what, sizeof what, "migration %s", m->name);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		fail(err, errsz, what, db);
-		return -1;
-	}
-	if (is_applied(db, m->version, &done) == 0 && done) {
-		rc = 0;
-	} else if (made_by_alembic(db, m->version)) {
-		rc = record_migration(db, m->version, m->name);
-	} else {
-		char *sql = migrations_read(dir, "sqlite", m, path, sizeof path);
-		if (!sql) {
-			snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(errno));
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		rc = run_migration_sql(db, sql);
-		free(sql);
-		if (rc == 0 && (rc = record_migration(db, m->version, m->name)) == 0)
-			(*applied)++;
-	}
-	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	fail(err, errsz, what, db);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
+/* Each migration's BEGIN IMMEDIATE is exclusive: a second `fast_zero
+ * migrate` waits for it, then finds it recorded. */
+static const struct migration_dialect sqlite_dialect = {
+	.name = "sqlite",
+	.begin = "BEGIN IMMEDIATE",
+	.ledger = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR "
+		  "NOT NULL, applied_at DATETIME NOT NULL DEFAULT (CURRENT_TIMESTAMP))",
+	.has_table = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+	.exec = sq_exec,
+	.count = sq_count,
+	.error = sq_error,
+};
 
 int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t errsz)
 {
-	struct migration list[MIGRATIONS_MAX];
-	int n = migrations_list(dir, "sqlite", list, err, errsz);
-	*applied = 0;
-	if (n < 0)
-		return -1;
-	if (ensure_table(db)) {
-		fail(err, errsz, "schema_migrations", db);
-		return -1;
-	}
-	for (int i = 0; i < n; i++)
-		if (apply_one(db, dir, &list[i], applied, err, errsz))
-			return -1;
-	return 0;
+	return migrations_run(&sqlite_dialect, db, dir, applied, err, errsz);
 }
 
 int db_pending(sqlite3 *db, const char *dir, char *err, size_t errsz)
 {
-	struct migration list[MIGRATIONS_MAX];
-	int n = migrations_list(dir, "sqlite", list, err, errsz), pending = 0, has_table = 0;
-	if (n < 0)
-		return -1;
-	if (query_int(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?",
-		      "schema_migrations", &has_table)) {
-		fail(err, errsz, "database", db);
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		int done = 0;
-		if (!has_table || is_applied(db, list[i].version, &done) || !done)
-			pending++;
-	}
-	return pending;
+	return migrations_pending(&sqlite_dialect, db, dir, err, errsz);
 }

@@ -4,11 +4,9 @@
  * the writer), synchronous=FULL (an answered write survives a power cut),
  * a busy timeout, foreign keys on. A new database file is created mode 0600.
  *
- * Migrations (see migrations.h) are applied in order, each in its own
- * transaction (BEGIN IMMEDIATE: a second `fast_zero migrate` waits, then
- * finds it recorded) and recorded in the table schema_migrations. A database
- * made by the course's Alembic migration (alembic_version 74f39286e2f6) is
- * recognised as already holding 0001. */
+ * Migrations are applied by migrations.h's runner with SQLite's dialect:
+ * each in its own BEGIN IMMEDIATE transaction, so that a second `fast_zero
+ * migrate` waits, then finds it recorded. */
 #ifndef FZ_DB_H
 #define FZ_DB_H
 

@@ -34,7 +34,7 @@
 
 #define PG_GRACE_MS       250                   /* past a deadline, for the server's own cancel to arrive */
 #define PG_RETRY_AFTER_MS 100                   /* between two failed connection attempts */
-#define PG_MIGRATE_LOCK   7226173505372651823LL /* pg_advisory_lock key of `fast_zero migrate` */
+#define PG_MIGRATE_LOCK   "7226173505372651823" /* pg_advisory_lock key of `fast_zero migrate` */
 
 enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 8 };
 
@@ -922,20 +922,19 @@ static void describe(const char *url, char *out, size_t outsz)
 }
 
 /* Runs sql with up to two text values bound; its result status, and the
- * first column of its first row in *out when asked (0 when no row). */
-static int query(PGconn *conn, const char *sql, const char *v1, const char *v2, long *out)
+ * first column of its first row in *out (0 when no row). */
+static int pg_count(void *conn, const char *sql, const char *v1, const char *v2, long *out)
 {
 	const char *values[2] = {v1, v2};
 	int n = v2 ? 2 : v1 ? 1 : 0;
 	PGresult *r = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
 	ExecStatusType rs = PQresultStatus(r);
-	if (out)
-		*out = rs == PGRES_TUPLES_OK && PQntuples(r) > 0 ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	*out = rs == PGRES_TUPLES_OK && PQntuples(r) > 0 ? strtol(PQgetvalue(r, 0, 0), NULL, 10) : 0;
 	PQclear(r);
 	return rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK ? 0 : -1;
 }
 
-static int exec_sql(PGconn *conn, const char *sql)
+static int pg_exec(void *conn, const char *sql)
 {
 	PGresult *r = PQexec(conn, sql);
 	ExecStatusType rs = PQresultStatus(r);
@@ -944,69 +943,25 @@ static int exec_sql(PGconn *conn, const char *sql)
 	return ok ? 0 : -1;
 }
 
-static int applied_already(PGconn *conn, int version, long *done)
+static const char *pg_error(void *conn)
 {
-	char v[16];
-	snprintf(v, sizeof v, "%d", version);
-	return query(conn, "SELECT count(*) FROM schema_migrations WHERE version = $1::int", v, NULL, done);
+	return PQerrorMessage(conn);
 }
 
-/* 0001 is already there when the course's Alembic migration made users. */
-static bool made_by_alembic(PGconn *conn, int version)
-{
-	long has_table = 0, has_revision = 0;
-	if (version != 1 ||
-	    query(conn, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('alembic_version')", NULL,
-		  NULL, &has_table) ||
-	    !has_table)
-		return false;
-	return query(conn, "SELECT count(*) FROM alembic_version WHERE version_num = $1",
-		     MIGRATIONS_ALEMBIC_USERS, NULL, &has_revision) == 0 &&
-	       has_revision;
-}
-
-static int record(PGconn *conn, const struct migration *m)
-{
-	char v[16];
-	snprintf(v, sizeof v, "%d", m->version);
-	return query(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1::int, $2)", v, m->name,
-		     NULL);
-}
-
-static void fail(char *err, size_t errsz, const char *what, PGconn *conn)
-{
-	snprintf(err, errsz, "%s: %s", what, PQerrorMessage(conn));
-	err[strcspn(err, "\n")] = '\0';
-}
-
-/* Applies m in a transaction of its own; -1 with err filled (the session's
- * end rolls back what failed). */
-static int apply_one(PGconn *conn, const char *dir, const struct migration *m, int *applied, char *err,
-		     size_t errsz)
-{
-	char path[4096], what[300];
-	long done = 0;
-	int rc = -1;
-	snprintf(what, sizeof what, "migration %s", m->name);
-	if (exec_sql(conn, "BEGIN") == 0 && applied_already(conn, m->version, &done) == 0 && done) {
-		rc = 0;
-	} else if (PQtransactionStatus(conn) == PQTRANS_INTRANS && made_by_alembic(conn, m->version)) {
-		rc = record(conn, m);
-	} else if (PQtransactionStatus(conn) == PQTRANS_INTRANS) {
-		char *sql = migrations_read(dir, "postgresql", m, path, sizeof path);
-		if (!sql) {
-			snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(errno));
-			return -1;
-		}
-		rc = exec_sql(conn, sql) == 0 && record(conn, m) == 0 ? 0 : -1;
-		free(sql);
-		*applied += rc == 0;
-	}
-	if (rc == 0 && exec_sql(conn, "COMMIT") == 0)
-		return 0;
-	fail(err, errsz, what, conn);
-	return -1;
-}
+/* Several hosts may migrate at the same moment: the advisory lock, held
+ * until the session ends, lets one at a time through, and each then finds
+ * what the others recorded. */
+static const struct migration_dialect pg_dialect = {
+	.name = "postgresql",
+	.lock = "SELECT pg_advisory_lock(" PG_MIGRATE_LOCK ")",
+	.begin = "BEGIN",
+	.ledger = "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT "
+		  "NULL, applied_at TIMESTAMP NOT NULL DEFAULT now())",
+	.has_table = "SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)",
+	.exec = pg_exec,
+	.count = pg_count,
+	.error = pg_error,
+};
 
 static PGconn *connect_url(const char *url, char *err, size_t errsz)
 {
@@ -1018,51 +973,18 @@ static PGconn *connect_url(const char *url, char *err, size_t errsz)
 	return conn;
 }
 
-/* Several hosts may run this at the same moment: the advisory lock lets one
- * at a time through, and each then finds what the others recorded. */
 static int pg_migrate(const char *url, const char *dir, int *applied, char *err, size_t errsz)
 {
-	struct migration list[MIGRATIONS_MAX];
-	char lock[96];
-	int n = migrations_list(dir, "postgresql", list, err, errsz);
-	PGconn *conn = n < 0 ? NULL : connect_url(url, err, errsz);
-	int rc = -1;
-	if (!conn)
-		return -1;
-	snprintf(lock, sizeof lock, "SELECT pg_advisory_lock(%lld)", PG_MIGRATE_LOCK);
-	if (exec_sql(conn, lock) ||
-	    exec_sql(conn, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-			   "name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT now())")) {
-		fail(err, errsz, "schema_migrations", conn);
-		goto out;
-	}
-	for (int i = 0; i < n; i++)
-		if (apply_one(conn, dir, &list[i], applied, err, errsz))
-			goto out;
-	rc = 0;
-out:
-	PQfinish(conn); /* rolls back what failed, and releases the lock */
+	PGconn *conn = connect_url(url, err, errsz);
+	int rc = conn ? migrations_run(&pg_dialect, conn, dir, applied, err, errsz) : -1;
+	PQfinish(conn); /* releases the lock */
 	return rc;
 }
 
 static int pg_pending(const char *url, const char *dir, char *err, size_t errsz)
 {
-	struct migration list[MIGRATIONS_MAX];
-	int n = migrations_list(dir, "postgresql", list, err, errsz), pending = 0;
-	long has_table = 0;
-	PGconn *conn = n < 0 ? NULL : connect_url(url, err, errsz);
-	if (!conn)
-		return -1;
-	if (query(conn, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('schema_migrations')", NULL,
-		  NULL, &has_table)) {
-		fail(err, errsz, "database", conn);
-		pending = -1;
-	}
-	for (int i = 0; pending >= 0 && i < n; i++) {
-		long done = 0;
-		if (!has_table || applied_already(conn, list[i].version, &done) || !done)
-			pending++;
-	}
+	PGconn *conn = connect_url(url, err, errsz);
+	int pending = conn ? migrations_pending(&pg_dialect, conn, dir, err, errsz) : -1;
 	PQfinish(conn);
 	return pending;
 }
