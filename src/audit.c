@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "log.h"
 #include "utf8.h"
+#include "json_write.h"
 
 /* The most characters of a field a client chose that a line holds: an email
  * is at most 254 (RFC 5321), an address 45 (IPv6 text). */

@@ -55,13 +55,4 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 /* NUL-terminate without counting the NUL in len; returns data ("" if failed). */
 const char *buf_cstr(struct buf *b);
 
-/* A JSON string literal, quotes included, for UTF-8 text s[0..n).
- * Bytes that encode a UTF-16 surrogate (ED A0..BF xx, as the JSON decoder keeps
- * a lone "\udXXX" escape) are written as U+FFFD: Python would fail to encode
- * them, and an escaped lone surrogate is refused by strict JSON readers. */
-void json_add_str(struct buf *b, const char *s, size_t n);
-void json_add_cstr(struct buf *b, const char *s);
-/* Decimal digits of v (also what HTTP headers use for numbers). */
-void json_add_int(struct buf *b, int64_t v);
-
 #endif

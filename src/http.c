@@ -6,6 +6,7 @@
 
 #include "fcgi.h"
 #include "log.h"
+#include "json_write.h"
 
 static const char *param_or(const struct fcgi_request *fr, const char *name, const char *dflt)
 {

@@ -1,6 +1,6 @@
 /* json.h -- a JSON reader that accepts, rejects and reports exactly as
- * CPython 3.11/3.12's json.loads does, and a writer that prints the parsed
- * value back as json.dumps(ensure_ascii=False, separators=(",", ":")) would.
+ * CPython 3.11/3.12's json.loads does (json_write.h prints what it parsed
+ * back).
  *
  * FastAPI decodes request bodies with json.loads and, on JSONDecodeError,
  * answers 422 quoting the exception's msg and pos; pydantic's errors echo
@@ -95,13 +95,5 @@ void json_free(struct json_doc *doc);
 /* The value of key in an object (the last one given, as Python dicts keep),
  * or NULL when obj is not an object or has no such key. */
 const struct json_value *json_get(const struct json_value *obj, const char *key);
-
-/* Appends v as Python's json.dumps(v, ensure_ascii=False, separators=(",", ":"))
- * writes the parsed object: ints as Python prints them ("-0" is "0"), floats
- * as repr(float) ("1e5" is "100000.0"), strings through json_add_str().
- * Non-finite floats (NaN, Infinity, overflowing literals such as 1e400), which
- * FastAPI's JSONResponse would refuse, are written as null. Recurses once per
- * nesting level, which json_parse bounds by JSON_MAX_DEPTH. */
-void json_write(struct buf *out, const struct json_value *v);
 
 #endif

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "scoreboard.h"
 #include "store.h"
+#include "json_write.h"
 
 #define LOAD(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 

@@ -19,6 +19,7 @@
 #include "lowprio.h"
 #include "scoreboard.h"
 #include "settings.h"
+#include "json_write.h"
 
 enum { ARGON2_T = 3, ARGON2_M_KIB = 65536, ARGON2_P = 4, SALT_LEN = 16, HASH_LEN = 32 };
 

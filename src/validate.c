@@ -11,6 +11,7 @@
 #include "email.h"
 #include "http.h"
 #include "utf8.h"
+#include "json_write.h"
 
 void problems_init(struct problems *p)
 {

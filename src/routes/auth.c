@@ -7,6 +7,7 @@
 #include "../log.h"
 #include "../scoreboard.h"
 #include "routes.h"
+#include "../json_write.h"
 
 /* The OAuth2 password form, in OAuth2PasswordRequestForm's field order. */
 struct login_form {

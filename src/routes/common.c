@@ -11,6 +11,7 @@
 #include "../scoreboard.h"
 #include "../settings.h"
 #include "routes.h"
+#include "../json_write.h"
 
 /* The token of an "Authorization: Bearer <token>" header (scheme in any
  * case, as FastAPI's OAuth2PasswordBearer); NULL when there is none. */

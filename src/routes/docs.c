@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "routes.h"
+#include "../json_write.h"
 
 #ifndef FZ_OPENAPI_JSON
 #define FZ_OPENAPI_JSON "docs/openapi.json"

@@ -20,6 +20,7 @@
 #include "../../src/utf8.h"
 #include "../../src/json.h"
 #include "common.h"
+#include "../../src/json_write.h"
 
 static size_t code_points(const char *s, size_t n)
 {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "../../src/buf.h"
 #include "unit.h"
+#include "../../src/json_write.h"
 
 static void test_json_str_escapes_like_python(void)
 {

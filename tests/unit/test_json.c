@@ -6,6 +6,7 @@
  *   json.dumps(obj, ensure_ascii=False, separators=(",", ":")) */
 #include "../../src/json.h"
 #include "unit.h"
+#include "../../src/json_write.h"
 
 #include <stdlib.h>
 
