@@ -13,19 +13,10 @@
 struct settings;
 struct store;
 
-/* The last short list answered, kept to answer the same page again while
- * the data has not changed (routes/users.c). */
-struct list_cache {
-	int64_t offset, limit;
-	uint64_t version; /* store_data_version() before it was read; 0: empty */
-	struct buf body;
-};
-
 struct app {
 	const struct settings *settings;
 	struct store *store;
 	struct hash_gate gate;
-	struct list_cache lists;
 };
 
 struct ctx {
@@ -43,6 +34,8 @@ typedef void handler_fn(struct ctx *c);
  * with Allow, or the handler's). Returns the route's pattern, NULL when no
  * route took it. */
 const char *router_dispatch(struct app *app, const struct request *req, struct response *res);
+/* Frees what the handlers keep between requests, when the worker ends. */
+void router_release(void);
 /* Route i of the table (its index in the scoreboard's counters); false
  * past the last. */
 bool router_route(int i, const char **method, const char **pattern);

@@ -71,6 +71,9 @@ static const struct route routes[] = {
 };
 
 #define ROUTES (sizeof routes / sizeof *routes)
+/* Each route's counters have a slot in the scoreboard, its last one the
+ * unrouted requests': a route past them would be counted as unrouted. */
+_Static_assert(ROUTES <= SB_UNROUTED, "the scoreboard has a slot for every route (SB_ROUTES)");
 
 /* The lane of a request no route takes (a 404 or 405): a POST still goes
  * once, for the reason LANE_ONCE says; the map's catch-all lines. */
@@ -227,4 +230,9 @@ void router_write_nginx_map(struct buf *out)
 			buf_printf(out, "\t\"~^%s \" %s;\n", unrouted[i].method,
 				   lanes[unrouted[i].lane].upstream);
 	buf_adds(out, "}\n");
+}
+
+void router_release(void)
+{
+	users_forget();
 }

@@ -297,7 +297,7 @@ static void worker_free(struct worker *w)
 	for (int i = 0; i < w->nkept; i++)
 		close(w->kept[i]);
 	store_close(w->app.store);
-	buf_free(&w->app.lists.body);
+	router_release();
 	hash_gate_close(&w->app.gate);
 	fcgi_request_free(&w->fr);
 	response_free(&w->res);

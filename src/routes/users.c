@@ -157,11 +157,25 @@ static void reply_user_list(void *arg)
 		buf_adds(&l->c->res->body, "]}");
 }
 
+/* The last cheap list this worker answered, kept to answer the same page
+ * again while the data has not changed. */
+static struct list_cache {
+	int64_t offset, limit;
+	uint64_t version; /* store_data_version() before it was read; 0: empty */
+	struct buf body;
+} list_cache;
+
+void users_forget(void)
+{
+	buf_free(&list_cache.body);
+	list_cache = (struct list_cache){0};
+}
+
 /* A cheap list, answered from the worker's last one when it is the same
  * page and the data has not changed since that one was read. */
 static void reply_cheap_list(struct user_list *l)
 {
-	struct list_cache *k = &l->c->app->lists;
+	struct list_cache *k = &list_cache;
 	const struct response *res = l->c->res;
 	uint64_t version = store_data_version(l->c->app->store);
 	if (version && version == k->version && k->offset == l->offset && k->limit == l->limit) {
