@@ -59,17 +59,34 @@ bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
 	return false;
 }
 
+/* The request's turn at the hashing gate (gate.h): 429 when its address
+ * holds its share of the gate's places while others wait, 503 when its turn
+ * would come past HASH_QUEUE_TIMEOUT; both with Retry-After. */
+static bool turn_or_reply(struct ctx *c)
+{
+	enum gate_turn turn = hash_gate_enter(&c->app->gate, true);
+	if (turn == GATE_TURN)
+		return true;
+	if (turn == GATE_OVER_SHARE) {
+		http_error(c->res, 429, "Too Many Requests");
+		http_header(c->res, "Retry-After", "1");
+	} else {
+		http_error(c->res, 503, "Service Unavailable");
+	}
+	return false;
+}
+
 bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len)
 {
 	const struct settings *s = c->app->settings;
 	char seconds[24];
 	if (!s->rate_limit || (rule == &throttle_login && !s->login_rate_limit))
-		return true;
+		return turn_or_reply(c);
 	int wait = throttle_take(&throttle_address, c->req->remote_addr, strlen(c->req->remote_addr));
 	if (wait == 0 && rule)
 		wait = throttle_take(rule, key, len);
 	if (wait == 0)
-		return true;
+		return turn_or_reply(c);
 	http_error(c->res, 429, "Too Many Requests");
 	snprintf(seconds, sizeof seconds, "%d", wait);
 	http_header(c->res, "Retry-After", seconds);

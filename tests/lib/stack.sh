@@ -180,8 +180,8 @@ migrated_line() {
 }
 
 # How many workers a stack runs: WORKERS=4 on the main socket, as many on
-# the list socket, one per core on the hash socket.
-POOL_SIZE=$((8 + $(nproc)))
+# the list socket, four per core on the hash socket.
+POOL_SIZE=$((8 + 4 * $(nproc)))
 
 # The worker pids of the pool, one per line, sorted.
 worker_pids() {
