@@ -4,8 +4,10 @@
 # with every throttle off (RATE_LIMIT=off: it measures speed, from one
 # address); then the PostgreSQL backend beside SQLite (bench/postgres,
 # bench/postgres.md); then bench/abuse, with the default limits, measures
-# what one abusive client does to the others. BENCH_QUICK=1 makes them short
-# smoke runs (scripts/bench's written to build/bench/quick/).
+# what one abusive client does to the others, and bench/overload what
+# several do (login floods from five addresses, slow readers of long lists).
+# BENCH_QUICK=1 makes them short smoke runs (scripts/bench's written to
+# build/bench/quick/).
 
 .PHONY: bench
 bench:
@@ -14,6 +16,7 @@ bench:
 	@RATE_LIMIT=off scripts/bench
 	@RATE_LIMIT=off bench/postgres
 	@bench/abuse
+	@bench/overload
 
 # The CPU cost of one argon2_verify at the service's parameters: the login ceiling.
 build/bench/argon2_cpu: bench/argon2_cpu.c
