@@ -33,8 +33,8 @@ struct fcgi_request {
 	int64_t deadline_ms; /* clock_ms() past which writing the answer gives up
 			      * rather than wait for room (the request's time
 			      * limit); 0: after 30 s without room. Reset by each read. */
-	bool too_large;    /* params or body over the limits above */
-	struct buf params; /* name\0value\0... */
+	bool too_large;      /* params or body over the limits above */
+	struct buf params;   /* name\0value\0... */
 	struct buf body;
 	struct fcgi_param *list;
 	size_t count, cap;

@@ -34,10 +34,10 @@ struct place {
 
 struct gate_room {
 	pthread_mutex_t lock;
-	uint32_t wake; /* a futex word, bumped at every release */
-	int cap;       /* turns at once */
-	int places;    /* workers that may hash: what shares divide */
-	int used;      /* places [0, used) may be taken */
+	uint32_t wake;    /* a futex word, bumped at every release */
+	int cap;          /* turns at once */
+	int places;       /* workers that may hash: what shares divide */
+	int used;         /* places [0, used) may be taken */
 	uint64_t now_tag; /* the tag of the last turn given */
 	uint64_t tickets;
 	uint64_t seed; /* address keys are hashed with it: no one can aim a collision */
@@ -53,7 +53,8 @@ int hash_gate_cap(void)
 struct gate_room *hash_gate_create(int cap, int places)
 {
 	pthread_mutexattr_t attr;
-	struct gate_room *r = mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct gate_room *r =
+		mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (r == MAP_FAILED)
 		return NULL;
 	r->cap = cap > 0 ? cap : 1;

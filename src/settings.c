@@ -224,7 +224,18 @@ static int kill_timeout(const struct raw_settings *raw, struct settings *s)
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
 	static const char *const defaults[K_COUNT] = {
-		"sqlite:///database.db", NULL, "HS256", "30", "0", "5", "24", "on", "on", "0", NULL, "0", NULL, "2"};
+		[K_DATABASE_URL] = "sqlite:///database.db",
+		[K_ALGORITHM] = "HS256",
+		[K_EXPIRE] = "30",
+		[K_WORKERS] = "0",
+		[K_REQUEST_TIMEOUT] = "5",
+		[K_SESSION_MAX] = "24",
+		[K_RATE_LIMIT] = "on",
+		[K_LOGIN_RATE_LIMIT] = "on",
+		[K_MAX_REQUESTS] = "0",
+		[K_SLOW_REQUEST_MS] = "0",
+		[K_HASH_QUEUE_TIMEOUT] = "2",
+	};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
