@@ -270,6 +270,7 @@ enum gate_turn hash_gate_enter(struct hash_gate *g, bool admission)
 		return GATE_LATE;
 	if (lock(r) != 0)
 		return GATE_TURN; /* a broken room: hashing goes on uncapped */
+	int64_t since = clock_ms();
 	scoreboard_hashing(true);
 	/* A full room cannot be: there are more places than workers. */
 	int i = take_place(r, g, admission && g->shares);
@@ -282,6 +283,9 @@ enum gate_turn hash_gate_enter(struct hash_gate *g, bool admission)
 	if (!broken)
 		unlock(r);
 	scoreboard_hashing(false);
+	int64_t waited = clock_ms() - since;
+	if (turn == GATE_TURN && waited > 0 && g->waited)
+		g->waited(g->waited_arg, waited);
 	return turn;
 }
 

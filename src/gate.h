@@ -39,6 +39,10 @@ struct hash_gate {
 	int64_t deadline_ms;    /* clock_ms() past which it may not wait; 0: none */
 	bool shares;            /* the per-address share applies to it */
 	int place;              /* its place in the room, -1: none */
+	/* Called, when set, once a request that waited ms for its turn has it:
+	 * the worker moves the request's own time limits by as much. */
+	void (*waited)(void *arg, int64_t ms);
+	void *waited_arg;
 };
 
 /* Hashes that may run at once: the core count. */
@@ -49,7 +53,7 @@ int hash_gate_cap(void);
 struct gate_room *hash_gate_create(int cap, int places);
 /* In the supervisor: the places of the worker pid, which ended, are freed. */
 void hash_gate_forget(struct gate_room *room, pid_t pid);
-/* In a worker: its handle on room (NULL: none). */
+/* In a worker: its handle on room (NULL: none), no callback. */
 void hash_gate_open(struct hash_gate *g, struct gate_room *room);
 
 /* Before each request: its client address as nginx sent it (NULL or "":

@@ -40,6 +40,7 @@ struct worker {
 	struct fcgi_request fr;
 	struct request req;
 	struct response res;
+	struct store_watch watch; /* the request in hand's */
 	struct buf head;
 	int fd; /* the connection of the request in hand */
 	int kept[KEPT_MAX];
@@ -153,23 +154,38 @@ static int64_t hash_deadline(const struct worker *w, int64_t now)
 	return now + budget - waited > 0 ? now + budget - waited : 1;
 }
 
+/* The request in hand waited ms for its turn at the hashing gate, within
+ * HASH_QUEUE_TIMEOUT: its own time limits (REQUEST_TIMEOUT, for the store
+ * and the answer's writing, and REQUEST_KILL_TIMEOUT) count its work, not
+ * that wait, as they never counted a wait in the socket's queue. */
+static void after_gate_wait(void *arg, int64_t ms)
+{
+	struct worker *w = arg;
+	if (w->watch.deadline_ms)
+		w->watch.deadline_ms += ms;
+	w->watch.slow_ms += ms;
+	w->fr.deadline_ms = w->watch.deadline_ms;
+	store_rewatch(w->app.store, &w->watch);
+	scoreboard_waited(ms);
+}
+
 /* Answers the request read into w->fr; the pattern of its route, or NULL. */
 static const char *answer(struct worker *w)
 {
 	long timeout = w->app.settings->request_timeout_ms;
 	int64_t now = clock_ms();
-	struct store_watch watch = {.deadline_ms = timeout ? now + timeout : 0,
-				    .slow_ms = now + SLOW_REQUEST_MS,
-				    .slow = let_go_of_kept,
-				    .arg = w};
+	w->watch = (struct store_watch){.deadline_ms = timeout ? now + timeout : 0,
+					.slow_ms = now + SLOW_REQUEST_MS,
+					.slow = let_go_of_kept,
+					.arg = w};
 	response_reset(&w->res);
 	buf_reset(&w->head);
 	http_request_from(&w->req, &w->fr);
 	scoreboard_handling(w->req.request_id);
-	w->fr.deadline_ms = watch.deadline_ms;
+	w->fr.deadline_ms = w->watch.deadline_ms;
 	hash_gate_request(&w->app.gate, w->req.remote_addr, hash_deadline(w, now),
 			  w->app.settings->rate_limit);
-	store_watch(w->app.store, &watch);
+	store_watch(w->app.store, &w->watch);
 	const char *route = NULL;
 	if (w->fr.too_large)
 		http_error(&w->res, 413, "Request Entity Too Large");
@@ -355,6 +371,8 @@ int worker_run(int listen_fd, struct gate_room *gate, const struct settings *set
 	buf_init(&w.head);
 	open_audit_log(settings);
 	hash_gate_open(&w.app.gate, gate);
+	w.app.gate.waited = after_gate_wait;
+	w.app.gate.waited_arg = &w;
 	if (sfd < 0 || fcgi_request_init(&w.fr) ||
 	    !(w.app.store = store_open(settings->database_url, err, sizeof err))) {
 		log_error("worker cannot start: %s", sfd < 0 ? strerror(errno) : err);

@@ -74,6 +74,41 @@ static void test_turns_go_round_the_addresses(void)
 	CHECK_STR(got, "dbc");
 }
 
+static int64_t waited_ms = -1;
+static void note_wait(void *arg, int64_t ms)
+{
+	(void)arg;
+	waited_ms = ms;
+}
+
+/* The worker is told how long a request waited for its turn (it moves the
+ * request's own time limits by as much). */
+static void test_a_wait_for_a_turn_is_told(void)
+{
+	struct gate_room *room = hash_gate_create(1, 2);
+	int held[2];
+	CHECK(pipe(held) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct hash_gate g = handle(room, "192.0.2.1", 0);
+		char c = hash_gate_enter(&g, true) == GATE_TURN ? 'y' : 'n';
+		if (write(held[1], &c, 1) == 1)
+			poll(NULL, 0, 300);
+		hash_gate_leave(&g);
+		_exit(0);
+	}
+	char c = 0;
+	CHECK(read(held[0], &c, 1) == 1 && c == 'y');
+	struct hash_gate g = handle(room, "192.0.2.2", 0);
+	g.waited = note_wait;
+	CHECK(hash_gate_enter(&g, true) == GATE_TURN);
+	CHECK(waited_ms >= 100 && waited_ms < 60000);
+	hash_gate_leave(&g);
+	waitpid(pid, NULL, 0);
+	close(held[0]);
+	close(held[1]);
+}
+
 static void test_an_address_over_its_share_is_refused_while_others_wait(void)
 {
 	char got[8];
@@ -163,6 +198,7 @@ int main(void)
 		return 1;
 	RUN(test_without_a_room_every_request_has_its_turn);
 	RUN(test_turns_go_round_the_addresses);
+	RUN(test_a_wait_for_a_turn_is_told);
 	RUN(test_an_address_over_its_share_is_refused_while_others_wait);
 	RUN(test_ipv6_addresses_count_by_their_64);
 	RUN(test_a_late_request_is_refused_before_it_waits);
