@@ -21,6 +21,8 @@
 #define GATE_PLACES 2048
 /* A waiter looks at the room at least this often, whatever wakes it. */
 #define GATE_NAP_MS 100
+/* Addresses whose last turn's tag is remembered: those served lately. */
+#define GATE_RECENT 256
 
 enum place_state { PLACE_FREE, PLACE_WAITING, PLACE_HASHING };
 
@@ -42,6 +44,10 @@ struct gate_room {
 	uint64_t tickets;
 	uint64_t seed; /* address keys are hashed with it: no one can aim a collision */
 	struct place place[GATE_PLACES];
+	struct {
+		uint64_t client; /* 0: free */
+		uint64_t tag;    /* of its last turn */
+	} recent[GATE_RECENT];
 };
 
 int hash_gate_cap(void)
@@ -161,6 +167,38 @@ bool hash_gate_holds(const struct hash_gate *g)
 	       g->room->place[g->place].pid == getpid();
 }
 
+/* The tag of client's last turn, when remembered (else 0, *known false). */
+static uint64_t last_turn(const struct gate_room *r, uint64_t client, bool *known)
+{
+	for (int i = 0; i < GATE_RECENT; i++) {
+		if (r->recent[i].client == client) {
+			*known = true;
+			return r->recent[i].tag;
+		}
+	}
+	*known = false;
+	return 0;
+}
+
+/* Remembers the tag of client's turn, in its own entry, else a free one,
+ * else the oldest's (an address served long ago: the room's tag has gone
+ * past its own). */
+static void note_turn(struct gate_room *r, uint64_t client, uint64_t tag)
+{
+	int pick = 0;
+	for (int i = 0; i < GATE_RECENT; i++) {
+		if (r->recent[i].client == client || r->recent[i].client == 0) {
+			pick = i;
+			if (r->recent[i].client == client)
+				break;
+		} else if (r->recent[pick].client && r->recent[i].tag < r->recent[pick].tag) {
+			pick = i;
+		}
+	}
+	r->recent[pick].client = client;
+	r->recent[pick].tag = tag;
+}
+
 /* Whether a request whose address holds mine places already is within its
  * share: always when it holds none, or is alone in the room. */
 static bool within_share(const struct gate_room *r, int mine)
@@ -181,11 +219,15 @@ static bool within_share(const struct gate_room *r, int mine)
 }
 
 /* Takes a place for g's request, tagged after its address's last one in the
- * room; the place, -1 over its share, -2 when the room is full. */
+ * room, or its last turn; the place, -1 over its share, -2 when the room is
+ * full. */
 static int take_place(struct gate_room *r, const struct hash_gate *g, bool shares)
 {
-	uint64_t tag = r->now_tag;
+	bool known;
+	uint64_t tag = r->now_tag, last = last_turn(r, g->client, &known);
 	int mine = 0, free_at = -1;
+	if (known && last + 1 > tag)
+		tag = last + 1;
 	for (int i = 0; i < GATE_PLACES && (i < r->used || free_at < 0); i++) {
 		const struct place *p = &r->place[i];
 		if (p->state == PLACE_FREE) {
@@ -232,6 +274,7 @@ static bool try_turn(struct gate_room *r, int i)
 	r->place[i].state = PLACE_HASHING;
 	if (r->place[i].tag > r->now_tag)
 		r->now_tag = r->place[i].tag;
+	note_turn(r, r->place[i].client, r->place[i].tag);
 	return true;
 }
 

@@ -9,10 +9,12 @@
  * and waits for one of `cap` turns.
  *
  *   - Turns go round the addresses (start-time fair queueing): each request
- *     is tagged one after its address's previous request still in the room,
- *     or with the room's current tag when its address has none there, and
- *     the smallest tag goes first (the earliest among equal tags). An
- *     address that sends many requests waits behind its own, not others'.
+ *     is tagged one after its address's previous request, the one still in
+ *     the room or the last to have had a turn, but never before the tag of
+ *     the last turn given; the smallest tag goes first (the earliest among
+ *     equal tags). An address that sends many requests waits behind its
+ *     own, not others', and one that comes back at once after its turn
+ *     waits behind those that have not had theirs.
  *   - While other addresses are in the room, an address may hold at most its
  *     share of the places, places / (addresses in the room + 1) (at least
  *     one): a request past it is refused at once, so that the hash socket's

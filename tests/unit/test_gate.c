@@ -74,6 +74,24 @@ static void test_turns_go_round_the_addresses(void)
 	CHECK_STR(got, "dbc");
 }
 
+/* An address that had a turn lately comes after one that had none, even
+ * when it asks first. */
+static void test_an_address_served_lately_waits_behind_the_others(void)
+{
+	char got[8];
+	struct gate_room *room = hash_gate_create(1, 8);
+	struct hash_gate first = handle(room, "192.0.2.1", 0);
+	CHECK(hash_gate_enter(&first, true) == GATE_TURN);
+	hash_gate_leave(&first);
+	struct hash_gate mine = handle(room, "192.0.2.3", 0);
+	CHECK(hash_gate_enter(&mine, true) == GATE_TURN);
+	waiter(room, "192.0.2.1", 'x', 1); /* its second request */
+	waiter(room, "192.0.2.2", 'y', 2); /* its first */
+	hash_gate_leave(&mine);
+	read_order(got, 2);
+	CHECK_STR(got, "yx");
+}
+
 static int64_t waited_ms = -1;
 static void note_wait(void *arg, int64_t ms)
 {
@@ -198,6 +216,7 @@ int main(void)
 		return 1;
 	RUN(test_without_a_room_every_request_has_its_turn);
 	RUN(test_turns_go_round_the_addresses);
+	RUN(test_an_address_served_lately_waits_behind_the_others);
 	RUN(test_a_wait_for_a_turn_is_told);
 	RUN(test_an_address_over_its_share_is_refused_while_others_wait);
 	RUN(test_ipv6_addresses_count_by_their_64);
