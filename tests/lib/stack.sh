@@ -15,15 +15,18 @@
 # FZ_WRAP, when set, prefixes the pool's command (make valgrind sets it).
 #
 # A request of the routes that hash waits at most STACK_HASH_QUEUE_TIMEOUT
-# (HASH_QUEUE_TIMEOUT; 30 s here, not the service's 2 s) for its turn, so
-# that a suite's burst of hashing requests is served on a slow machine as on
-# a fast one; test_overload.sh sets its own. `default` leaves the service's
-# (the benchmarks of behaviour under abuse measure that one).
+# (exported as HASH_QUEUE_TIMEOUT, so that every pool a suite starts has it,
+# `make cluster`'s hosts included; 30 s, not the service's 2 s) for its turn,
+# so that a suite's burst of hashing requests is served on a slow machine as
+# on a fast one; test_overload.sh sets its own. `default` leaves the
+# service's (the benchmarks of behaviour under abuse measure that one).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FZ_BIN=${FZ_BIN:-$ROOT/fast_zero}
 case $FZ_BIN in /*) ;; *) FZ_BIN=$ROOT/$FZ_BIN ;; esac
 FZ_BACKEND=${FZ_BACKEND:-sqlite}
+STACK_HASH_QUEUE_TIMEOUT=${STACK_HASH_QUEUE_TIMEOUT:-30}
+[ "$STACK_HASH_QUEUE_TIMEOUT" = default ] || export HASH_QUEUE_TIMEOUT=$STACK_HASH_QUEUE_TIMEOUT
 . "$ROOT/tests/lib/pg.sh"
 [ "$FZ_BACKEND" = postgresql ] && SUITE_NAME="${SUITE_NAME:-api} (postgresql)"
 
@@ -131,16 +134,11 @@ stack_prism() {
 	stack_wait
 }
 
-STACK_HASH_QUEUE_TIMEOUT=${STACK_HASH_QUEUE_TIMEOUT:-30}
-stack_settings() {
-	[ "$STACK_HASH_QUEUE_TIMEOUT" = default ] || echo "HASH_QUEUE_TIMEOUT=$STACK_HASH_QUEUE_TIMEOUT"
-}
-
 # Starts (or restarts) the pool alone, on the same socket and database.
 stack_serve() {
 	(
 		cd "$STACK_DIR" || exit 1
-		exec env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 $(stack_settings) "$@" \
+		exec env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 "$@" \
 			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --hash-listen "unix:$HASH_SOCKET" \
 			--list-listen "unix:$LIST_SOCKET" \
 			--migrations "$ROOT/migrations"
