@@ -82,8 +82,10 @@ bool allow_peer(const struct allow_list *list, const struct sockaddr *sa)
 		if (list->rules[i].family == family &&
 		    prefix_matches(list->rules[i].addr, addr, list->rules[i].prefix))
 			return true;
+	/* One line, then a count: a refused peer may reconnect thousands of times a second. */
+	static struct log_flood refused = {.what = "refused FastCGI connections"};
 	char name[INET6_ADDRSTRLEN] = "?";
 	inet_ntop(family, addr, name, sizeof name);
-	log_error("refused a FastCGI connection from %s: not in --allow", name);
+	log_flood(&refused, "refused a FastCGI connection from %s: not in --allow", name);
 	return false;
 }

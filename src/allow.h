@@ -31,7 +31,8 @@ struct allow_list {
 int allow_parse(const char *spec, struct allow_list *out, char *err, size_t errsz);
 
 /* Whether the peer at sa may be served (any non-IP peer may: a unix socket).
- * A refusal is logged with the peer's address. */
+ * A refusal is logged with the peer's address (a flood of them once, then
+ * counted: see log.h). */
 bool allow_peer(const struct allow_list *list, const struct sockaddr *sa);
 
 #endif

@@ -10,6 +10,11 @@
 #include "app.h"
 #include "buf.h"
 #include "log.h"
+#include "utf8.h"
+
+/* The most characters of a field a client chose that a line holds: an email
+ * is at most 254 (RFC 5321), an address 45 (IPv6 text). */
+enum { AUDIT_EMAIL_MAX = 254, AUDIT_CLIENT_MAX = 64 };
 
 static int audit_fd = STDERR_FILENO;
 
@@ -30,6 +35,22 @@ int audit_open(const char *path)
 	return 0;
 }
 
+/* ,"key":"<s, at most max characters>", and ,"key_truncated":true when s
+ * was longer: a login's username can be a megabyte, and each attempt is a line. */
+static void add_bounded(struct buf *b, const char *key, const char *s, size_t n, size_t max)
+{
+	size_t end = 0, chars = 0;
+	while (end < n && chars < max) {
+		uint32_t cp;
+		end = utf8_next((const unsigned char *)s, n, end, &cp);
+		chars++;
+	}
+	buf_printf(b, ",\"%s\":", key);
+	json_add_str(b, s, end);
+	if (end < n)
+		buf_printf(b, ",\"%s_truncated\":true", key);
+}
+
 /* {"time":..,"event":..,"request_id":..,"client":.., then the caller's fields. */
 static void line_open(struct buf *b, const struct ctx *c, const char *event, int64_t user_id)
 {
@@ -42,8 +63,8 @@ static void line_open(struct buf *b, const struct ctx *c, const char *event, int
 	buf_printf(b, "{\"time\":\"%s.%03ldZ\",\"event\":\"%s\",\"request_id\":", when, ts.tv_nsec / 1000000,
 		   event);
 	json_add_cstr(b, c->req->request_id ? c->req->request_id : "-");
-	buf_adds(b, ",\"client\":");
-	json_add_cstr(b, c->req->remote_addr && *c->req->remote_addr ? c->req->remote_addr : "-");
+	const char *client = c->req->remote_addr && *c->req->remote_addr ? c->req->remote_addr : "-";
+	add_bounded(b, "client", client, strlen(client), AUDIT_CLIENT_MAX);
 	buf_adds(b, ",\"user_id\":");
 	if (user_id)
 		json_add_int(b, user_id);
@@ -73,8 +94,7 @@ void audit_login(const struct ctx *c, const char *email, size_t email_len, int64
 	struct buf b;
 	buf_init(&b);
 	line_open(&b, c, "login", user_id);
-	buf_adds(&b, ",\"email\":");
-	json_add_str(&b, email, email_len);
+	add_bounded(&b, "email", email, email_len, AUDIT_EMAIL_MAX);
 	buf_printf(&b, ",\"outcome\":\"%s\"", reason ? "failure" : "success");
 	if (reason)
 		buf_printf(&b, ",\"reason\":\"%s\"", reason);

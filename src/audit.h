@@ -4,7 +4,9 @@
  *
  * Every line is one JSON object with "time" (UTC, ISO 8601 with
  * milliseconds), "event", "request_id", "client" (the address nginx saw)
- * and "user_id" where known, plus the event's own fields. It holds no
+ * and "user_id" where known, plus the event's own fields. A field a client
+ * chose is bounded (an email to 254 characters, the address to 64) and,
+ * when cut, followed by "<field>_truncated":true. It holds no
  * password, hash, token or secret: callers pass ids, addresses, the email
  * typed at a login, and names of fields, never values of the password.
  * Each line is one write(2) on an O_APPEND file, so workers never

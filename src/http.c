@@ -36,6 +36,16 @@ static int64_t unix_ms(const char *msec)
 	return ms;
 }
 
+/* nginx's $request_id is 32 hex digits; whoever else speaks FastCGI to the
+ * pool may send anything, and the id reaches log lines, the status table and
+ * an answer's header: one that is not a short plain token is not taken. */
+static const char *request_id_of(const struct fcgi_request *fr)
+{
+	const char *id = fcgi_param(fr, "REQUEST_ID");
+	size_t n = id ? strspn(id, "0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZghijklmnopqrstuvwxyz-_.") : 0;
+	return n > 0 && n <= HTTP_REQUEST_ID_MAX && id[n] == '\0' ? id : "-";
+}
+
 void http_request_from(struct request *req, const struct fcgi_request *fr)
 {
 	req->method = param_or(fr, "REQUEST_METHOD", "GET");
@@ -45,7 +55,7 @@ void http_request_from(struct request *req, const struct fcgi_request *fr)
 	if (req->content_type && !*req->content_type)
 		req->content_type = NULL; /* nginx sends CONTENT_TYPE "" when there is none */
 	req->authorization = fcgi_param(fr, "HTTP_AUTHORIZATION");
-	req->request_id = param_or(fr, "REQUEST_ID", "-");
+	req->request_id = request_id_of(fr);
 	req->remote_addr = param_or(fr, "REMOTE_ADDR", "");
 	req->start_ms = unix_ms(fcgi_param(fr, "REQUEST_START"));
 	req->body = fr->body.data ? fr->body.data : "";
@@ -151,7 +161,9 @@ void http_error(struct response *res, int status, const char *detail)
 
 void http_internal_error(struct response *res, const struct request *req, const char *what)
 {
-	log_error("request %s: %s", req->request_id, what);
+	/* A broken database fails every request at once: said once, then counted. */
+	static struct log_flood errors = {.what = "requests answered 500"};
+	log_flood(&errors, "request %s: %s", req->request_id, what);
 	http_error(res, 500, "Internal Server Error");
 }
 
@@ -189,8 +201,7 @@ void http_write_head(const struct response *res, const struct request *req, stru
 		buf_adds(out, "\r\n");
 	}
 	buf_adds(out, "X-Content-Type-Options: nosniff\r\n");
-	if (req && req->request_id && strcmp(req->request_id, "-") != 0 &&
-	    !strpbrk(req->request_id, "\r\n")) {
+	if (req && req->request_id && strcmp(req->request_id, "-") != 0) {
 		buf_adds(out, "X-Request-Id: ");
 		buf_adds(out, req->request_id);
 		buf_adds(out, "\r\n");

@@ -22,13 +22,17 @@ struct request {
 	const char *query;        /* raw query string, "" when none */
 	const char *content_type; /* NULL when the client sent none */
 	const char *authorization;
-	const char *request_id;  /* nginx's $request_id, or "-" */
+	const char *request_id;  /* nginx's $request_id, or "-" (also for one that is not
+				  * 1 to HTTP_REQUEST_ID_MAX letters, digits, '-', '_', '.') */
 	const char *remote_addr; /* the client's address, "" when nginx sent none */
 	int64_t start_ms;        /* when nginx passed it on (REQUEST_START, its $msec), in
 				  * unix milliseconds; -1 when it did not say */
 	const char *body;
 	size_t body_len;
 };
+
+/* The longest request id taken (nginx's are 32 hex digits). */
+#define HTTP_REQUEST_ID_MAX 64
 
 /* Past this many bytes a body written with http_stream() is sent on as it
  * grows, so that no answer needs more memory than this. */

@@ -320,7 +320,8 @@ static int worker_loop(struct worker *w, int listen_fd, int sfd)
 		pfd[1] = (struct pollfd){.fd = listen_fd, .events = POLLIN};
 		for (int i = 0; i < n; i++)
 			pfd[2 + i] = (struct pollfd){.fd = w->kept[i], .events = POLLIN};
-		if (poll(pfd, (nfds_t)2 + (nfds_t)n, -1) < 0) {
+		/* Woken to say the counts of held log lines when they are due. */
+		if (poll(pfd, (nfds_t)2 + (nfds_t)n, log_flood_flush()) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
@@ -343,6 +344,7 @@ static int worker_loop(struct worker *w, int listen_fd, int sfd)
 
 static void worker_free(struct worker *w)
 {
+	log_flood_end();
 	for (int i = 0; i < w->nkept; i++)
 		close(w->kept[i]);
 	store_close(w->app.store);

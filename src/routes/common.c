@@ -93,11 +93,19 @@ bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const ch
 	return false;
 }
 
+/* The storage failures that come in floods, instantly (every request fails
+ * the same way while the database is away or locked, or a client sends what
+ * it cannot store): said once, then counted. A request stopped at its time
+ * limit has taken that long: those are rare enough to be said each time. */
+static struct log_flood unstorable = {.what = "values the database cannot store", .level = "info"};
+static struct log_flood busy = {.what = "requests answered 503 (storage busy)"};
+static struct log_flood unavailable = {.what = "requests answered 503 (storage unavailable)"};
+
 void reply_store_failure(struct ctx *c, enum store_status status)
 {
 	scoreboard_store_error((int)status);
 	if (status == STORE_UNSTORABLE) {
-		log_info("request %s: %s", c->req->request_id, store_last_error(c->app->store));
+		log_flood(&unstorable, "request %s: %s", c->req->request_id, store_last_error(c->app->store));
 		http_error(c->res, 422, "The database cannot store this value");
 		return;
 	}
@@ -108,8 +116,9 @@ void reply_store_failure(struct ctx *c, enum store_status status)
 		return;
 	}
 	if (status == STORE_BUSY || status == STORE_UNAVAILABLE) {
-		log_error("request %s: storage %s: %s", c->req->request_id,
-			  status == STORE_BUSY ? "busy" : "unavailable", store_last_error(c->app->store));
+		log_flood(status == STORE_BUSY ? &busy : &unavailable, "request %s: storage %s: %s",
+			  c->req->request_id, status == STORE_BUSY ? "busy" : "unavailable",
+			  store_last_error(c->app->store));
 		http_error(c->res, 503, "Service Unavailable");
 		return;
 	}

@@ -812,21 +812,38 @@ test_wrong_content_type() {
 	flush_checks
 }
 
+# pool_idle: no worker has a request in hand.
+pool_idle() {
+	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -e '[.workers[] | select(.state != "idle")] | length == 0' >/dev/null
+}
+
+# login_in_hand: a worker has a login in hand.
+login_in_hand() {
+	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -e '[.workers[] | select(.route == "/auth/token")] | length > 0' >/dev/null
+}
+
 # A client that hangs up before its answer (a timeout, a closed tab) makes
 # nginx drop the FastCGI connection while the worker still writes to it.
 test_client_hanging_up_kills_no_worker() {
-	local before i lines
+	local before i lines client
 	before=$(worker_pids)
 	lines=$(wc -l <"$STACK_DIR/log")
-	for i in 1 2 3 4 5; do # a login takes long enough to hang up in the middle
-		curl -s -o /dev/null -m 0.3 -X POST "$BASE_URL/auth/token" -d 'username=nobody%40example.com&password=x'
+	for i in 1 2 3 4 5; do # each client gone once a worker has its login in hand (hashing it)
+		wait_until 60 pool_idle # the worker of the last one has done with it
+		curl -s -o /dev/null -X POST "$BASE_URL/auth/token" -d 'username=nobody%40example.com&password=x' &
+		client=$!
+		wait_until 60 login_in_hand
+		kill "$client" 2>/dev/null
+		wait "$client"
 	done
 	for i in $(seq 1 20); do
 		curl -s -o /dev/null -m 0.01 "$BASE_URL/users/?limit=100"
 		curl -s -o /dev/null -m 0.01 -X POST "$BASE_URL/users/" "${JSON[@]}" -d '{"a":1}'
 	done
 	SENT=$((SENT + 45))
-	sleep 1.5
+	# Once every request is done with, a worker that died answering one is
+	# seen: it is gone, or its slot not idle until it is reaped.
+	wait_until 120 pool_idle || fail "the pool is still busy: $("$FZ_BIN" status --json --listen "unix:$SOCKET")"
 	assertEquals "no worker was replaced" "$before" "$(worker_pids)"
 	assertFalse "no worker died (log): $(tail -n +$((lines + 1)) "$STACK_DIR/log" | grep -E 'killed by signal|exited with status' | head -3)" \
 		"tail -n +$((lines + 1)) '$STACK_DIR/log' | grep -qE 'killed by signal|exited with status'"

@@ -94,9 +94,12 @@ test_metrics_parse_and_count_what_was_sent() {
 	assertEquals "the scrape sees itself handled" 1 "$(sample "$b" 'fast_zero_workers{socket="main",state="handling"}')"
 	assertEquals "the hash queue is empty" 0 "$(sample "$b" 'fast_zero_hash_queue_depth{}')"
 	assertTrue "accepted connections counted" "[ $(sample "$b" 'fast_zero_accepted_connections_total{socket="hash"}') -ge 5 ]"
-	# a worker killed is a restart, by cause
-	kill -KILL "$(worker_pids | head -1)"
-	sleep 0.5
+	# a worker killed is a restart, by cause: counted once the supervisor
+	# has reaped it (and started its successor)
+	local victim
+	victim=$(worker_pids | head -1)
+	kill -KILL "$victim"
+	wait_until 60 pool_whole "$victim" || fail "worker $victim was not replaced"
 	scrape "$STACK_DIR/m3"
 	moved "$b" "$STACK_DIR/m3" 'fast_zero_worker_restarts_total{cause="crashed"}' 1
 }
@@ -125,13 +128,17 @@ test_status_shows_a_busy_pool() {
 		curl -s -o /dev/null -X POST "$BASE_URL/auth/token" -d "username=ann@example.com&password=wrong$i" &
 		pids+=($!)
 	done
-	for _ in $(seq 1 40); do
+	# Looked at for as long as the logins are in flight (hashing is most of
+	# their time), however long that is.
+	local deadline=$((SECONDS + 60))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		json=$("$FZ_BIN" status --json --listen "unix:$SOCKET") || break
 		if printf '%s' "$json" | jq -e '[.workers[] | select(.state == "hashing" and .route == "/auth/token"
 			and .method == "POST" and (.request_id | test("^[0-9a-f]{32}$")))] | length > 0' >/dev/null; then
 			seen=1
 			break
 		fi
+		any_alive "${pids[@]}" || break
 		sleep 0.05
 	done
 	assertEquals "status --json showed a worker hashing a login: $json" 1 "$seen"
@@ -143,12 +150,35 @@ test_status_shows_a_busy_pool() {
 	assertContains "$table" "pid      socket state"
 	assertEquals "one line per worker" "$POOL_SIZE" "$(printf '%s\n' "$table" | grep -cE '^[0-9]+ +(main|hash|list) ')"
 	wait "${pids[@]}"
+	# A worker counts a request once its answer is sent, maybe just after
+	# the client has it.
+	wait_until 60 hash_served_at_least 9
 	json=$("$FZ_BIN" status --json --pid-file "$STACK_DIR/fz.pid")
 	assertTrue "the logins were counted as served" \
 		"[ $(printf '%s' "$json" | jq '[.workers[] | select(.socket == "hash") | .served] | add') -ge 9 ]"
 	"$FZ_BIN" status --pid-file "$STACK_DIR/none.pid" 2>"$STACK_DIR/err"
 	assertEquals "no pool: status 1" 1 $?
 	assertContains "$(cat "$STACK_DIR/err")" "none.pid"
+}
+
+# any_alive PID...: one of them still runs.
+any_alive() {
+	local p
+	for p; do kill -0 "$p" 2>/dev/null && return 0; done
+	return 1
+}
+
+# hash_served_at_least N: the hash workers have answered N requests.
+hash_served_at_least() {
+	[ "$("$FZ_BIN" status --json --listen "unix:$SOCKET" |
+		jq '[.workers[] | select(.socket == "hash") | .served] | add')" -ge "$1" ]
+}
+
+# recycled N: every worker that served its N requests (MAX_REQUESTS) has
+# been replaced: the pool whole, each of its workers under N.
+recycled() {
+	pool_whole && "$FZ_BIN" status --json --listen "unix:$SOCKET" |
+		jq -e --argjson n "$1" '[.workers[] | select(.served >= $n)] | length == 0' >/dev/null
 }
 
 test_max_requests_recycles_without_refusing_any() {
@@ -163,7 +193,7 @@ test_max_requests_recycles_without_refusing_any() {
 		http GET /
 		assertEquals 200 "$STATUS"
 	done
-	sleep 0.3
+	wait_until 60 recycled 3 || fail "the workers that served 3 requests were not all replaced"
 	after=$(worker_pids)
 	assertEquals "the pool is whole" "$POOL_SIZE" "$(echo "$after" | wc -l)"
 	assertNotEquals "workers were replaced" "$before" "$after"
@@ -185,8 +215,12 @@ test_max_requests_option_wins_and_is_checked() {
 	assertTrue "a bad REQUEST_KILL_TIMEOUT is refused" $?
 }
 
+# A registration stuck on the write lock is killed at REQUEST_KILL_TIMEOUT.
+# The limit leaves room for the hash before the write (0.1 s, seconds on a
+# loaded machine), which the next registration needs too. (A request nginx
+# may send again, a PUT or a DELETE, would be killed again on its next try.)
 test_a_stuck_request_is_killed_and_answered_502() {
-	stack_start REQUEST_TIMEOUT=20 REQUEST_KILL_TIMEOUT=0.5 || return
+	stack_start REQUEST_TIMEOUT=20 REQUEST_KILL_TIMEOUT=5 || return
 	lock_db || return
 	local t0 t1
 	t0=$(date +%s%N)
@@ -194,15 +228,21 @@ test_a_stuck_request_is_killed_and_answered_502() {
 	t1=$(date +%s%N)
 	assertHttp 502 '{"detail":"Bad Gateway"}'
 	assertEquals "application/json" "$(header Content-Type)"
-	assertTrue "killed near its limit ($(((t1 - t0) / 1000000)) ms)" "[ $(((t1 - t0) / 1000000)) -lt 5000 ]"
+	# answered by the kill, long before the request's own time limit (20 s)
+	assertTrue "answered before the time limit ($(((t1 - t0) / 1000000)) ms)" "[ $(((t1 - t0) / 1000000)) -lt 20000 ]"
 	unlock_db
-	local line id
+	local line id after victim
 	line=$(grep 'REQUEST_KILL_TIMEOUT' "$STACK_DIR/log" | head -1)
 	assertTrue "the kill is logged with the route: $line" \
 		"echo '$line' | grep -qE 'worker [0-9]+ still on request [0-9a-f]{32} \(POST /users\) after [0-9]+ ms'"
+	# ... at the limit, as the supervisor (which looks every 0.1 s)
+	# measured it: not before, nor long after
+	after=$(echo "$line" | sed -n 's/.* after \([0-9]*\) ms.*/\1/p')
+	assertTrue "killed at its limit (after ${after:-?} ms)" "[ ${after:-0} -ge 5000 ] && [ ${after:-0} -lt 9500 ]"
 	id=$(echo "$line" | grep -oE '[0-9a-f]{32}')
 	assertTrue "the request id is the 502's" "grep -q '\" 502 .*id=$id' '$STACK_DIR/access.log'"
-	sleep 0.3
+	victim=$(echo "$line" | sed -n 's/.*worker \([0-9]*\) still.*/\1/p')
+	wait_until 60 pool_whole "$victim"
 	assertEquals "the pool is whole again" "$POOL_SIZE" "$(worker_pids | wc -l)"
 	register ann pw-ann
 	assertEquals "the next registration" 201 "$STATUS"
@@ -210,16 +250,32 @@ test_a_stuck_request_is_killed_and_answered_502() {
 	assertEquals 1 "$(sample "$STACK_DIR/m" 'fast_zero_worker_restarts_total{cause="stuck"}')"
 }
 
+# A slow request is logged, with where its time went. The slow one waits for
+# the write lock until its time limit (2 s), whatever the machine's speed;
+# GET / takes far less than SLOW_REQUEST_MS (1 s).
 test_slow_requests_are_logged() {
-	stack_start SLOW_REQUEST_MS=50 || return
+	stack_start SLOW_REQUEST_MS=1000 REQUEST_TIMEOUT=2 || return
 	http GET /
-	login nobody@example.com pw
-	assertEquals 401 "$STATUS"
+	lock_db || return
+	register ann pw-ann
+	assertEquals 503 "$STATUS"
 	local id
 	id=$(header X-Request-Id)
-	assertTrue "a slow login is logged: $(grep slow "$STACK_DIR/log")" \
-		"grep -qE 'info: slow request $id: POST /auth/token 401 in [0-9]+ ms \(hashing [0-9]+ ms, store [0-9]+ ms\)$' '$STACK_DIR/log'"
+	unlock_db
+	http GET /
+	assertTrue "a slow registration is logged: $(grep slow "$STACK_DIR/log")" \
+		"grep -qE 'info: slow request $id: POST /users 503 in [0-9]+ ms \(hashing [0-9]+ ms, store [0-9]+ ms\)$' '$STACK_DIR/log'"
 	assertEquals "only the slow one" 1 "$(grep -c 'slow request' "$STACK_DIR/log")"
+}
+
+# audit_reopened FILE: no worker still has the file renamed FILE.1 open
+# (each reopens FILE on SIGUSR1).
+audit_reopened() {
+	local p
+	for p in $(worker_pids); do
+		find "/proc/$p/fd" -lname "$1.1" 2>/dev/null | grep -q . && return 1
+	done
+	return 0
 }
 
 # audit FILTER: the audit lines (jq -c) that FILTER selects.
@@ -256,16 +312,14 @@ test_audit_log_records_each_auth_event_and_no_secret() {
 	forbidden_id=$(header X-Request-Id)
 	http DELETE /users/1 -H "Authorization: Bearer $t3"
 	assertEquals 200 "$STATUS"
-	# a burst past the login throttle: nginx answers 429 and writes the line
-	local burst=()
-	for _ in $(seq 1 40); do
-		curl -s -o /dev/null -X POST "$BASE_URL/auth/token" &
-		burst+=($!)
-	done
-	wait "${burst[@]}"
+	# a burst past the login throttle (20 at once, then 10 a second): nginx
+	# answers 429 and writes the line. 100 empty logins (422), 40 at a time
+	# from one curl.
+	curl -s --no-progress-meter -Z --parallel-immediate --parallel-max 40 -o /dev/null \
+		-X POST "$BASE_URL/auth/token?[1-100]"
 	mv "$log" "$log.1" # a rotation: the file is renamed, then the workers reopen it
 	kill -USR1 "$FZ_PID"
-	sleep 0.3
+	wait_until 60 audit_reopened "$log" || fail "the workers still write $log.1"
 	login ben@example.com "$pw2"
 	assertTrue "after SIGUSR1 the workers write the new file" "[ -s '$log' ]"
 	cat "$log.1" "$log" >"$AUDIT_DIR/all" && mv "$AUDIT_DIR/all" "$log"
@@ -288,6 +342,84 @@ test_audit_log_records_each_auth_event_and_no_secret() {
 		hit=$(grep -F -- "$s" "$log" | head -1)
 		assertNull "the audit log holds '${s:0:20}': $hit" "$hit"
 	done
+}
+
+# A peer other than nginx chooses the request id (FastCGI has no
+# authentication): one that is not a short plain token is not taken, so no
+# log line, status table or header carries its bytes; and any control
+# character a log line would hold is written escaped.
+test_a_request_id_with_control_characters_reaches_no_log_raw() {
+	stack_start REQUEST_TIMEOUT=1 || return
+	local evil='abc\x1b[31m\nfast_zero[1]: error: forged' out
+	out=$("$ROOT/tests/lib/fcgi.py" "$SOCKET" REQUEST_METHOD=GET DOCUMENT_URI=/ "REQUEST_ID=$evil")
+	assertContains "answered" "$out" "Status: 200 OK"
+	assertNotContains "no X-Request-Id from it" "$out" "X-Request-Id"
+	# A registration held by the database's lock: in the status table while
+	# it waits, then answered 503 at its time limit, and logged.
+	lock_db || return
+	printf '{"username":"eve","email":"eve@example.com","password":"pw"}' |
+		"$ROOT/tests/lib/fcgi.py" --stdin "$SOCKET" REQUEST_METHOD=POST DOCUMENT_URI=/users/ \
+			CONTENT_TYPE=application/json "REQUEST_ID=$evil" >"$STACK_DIR/evil.out" &
+	local client=$! status=""
+	for _ in $(seq 100); do
+		status=$("$FZ_BIN" status --pid-file "$STACK_DIR/fz.pid")
+		echo "$status" | grep -q 'POST /users' && break
+		sleep 0.05
+	done
+	wait "$client"
+	unlock_db
+	assertContains "the status shows the request: $status" "$status" "POST /users"
+	assertNotContains "without the id's bytes" "$status" "abc"
+	assertContains "answered 503" "$(cat "$STACK_DIR/evil.out")" "Status: 503"
+	assertTrue "logged, without the id: $(grep 'storage busy' "$STACK_DIR/log")" \
+		"grep -q 'error: request -: storage busy' '$STACK_DIR/log'"
+	assertFalse "no ESC in the log" "grep -q $'\x1b' '$STACK_DIR/log'"
+	assertFalse "no line forged" "grep -q '^fast_zero\[1\]' '$STACK_DIR/log'"
+}
+
+# One audit line per login, whatever the client typed: a 1 MB username is
+# cut to an email's 254 characters, and the line says so.
+test_audit_lines_are_bounded() {
+	AUDIT_DIR=$(mktemp -d)
+	export AUDIT_LOG=$AUDIT_DIR/audit.log
+	stack_start
+	local rc=$?
+	unset AUDIT_LOG
+	[ $rc = 0 ] || return
+	{ printf 'username='; head -c 1000000 /dev/zero | tr '\0' a; printf '@example.com&password=x'; } >"$AUDIT_DIR/body"
+	http POST /auth/token --data-binary "@$AUDIT_DIR/body"
+	assertHttp 401 '{"detail":"Incorrect email or password"}'
+	local line
+	line=$(audit '.event == "login"')
+	assertEquals "one line" 1 "$(echo "$line" | wc -l)"
+	assertTrue "a short one: ${#line} bytes" "[ ${#line} -lt 600 ]"
+	assertEquals "cut, and marked" "254 true unknown_email" "$(echo "$line" | jq -r '"\(.email | length) \(.email_truncated) \(.reason)"')"
+	assertEquals "what the client sent, from its start" "$(printf 'a%.0s' $(seq 254))" "$(echo "$line" | jq -r .email)"
+}
+
+# FastCGI peers refused by --allow can connect thousands of times a second:
+# the first refusal is logged, the others counted.
+test_refused_peers_are_logged_once_then_counted() {
+	local d port
+	d=$(mktemp -d)
+	port=$(free_port)
+	(cd "$d" && DATABASE_URL="sqlite:///$d/db" "$FZ_BIN" migrate --migrations "$ROOT/migrations" >/dev/null)
+	(cd "$d" && exec env SECRET_KEY=k DATABASE_URL="sqlite:///$d/db" "$FZ_BIN" serve --workers 1 \
+		--listen "127.0.0.1:$port" --allow 127.0.0.2 --pid-file "$d/pid" --migrations "$ROOT/migrations" 2>"$d/log") &
+	local pid=$!
+	for _ in $(seq 100); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+	"$PY" - "$port" <<'PY'
+import socket, sys
+for _ in range(199):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.recv(1)
+    s.close()
+PY
+	kill -TERM "$pid"
+	wait "$pid"
+	assertEquals "one line said it: $(grep -c refused "$d/log")" 1 "$(grep -c 'error: refused a FastCGI connection from 127.0.0.1: not in --allow' "$d/log")"
+	assertEquals "the rest counted" 199 "$(sed -n 's/.*\.\.\. and \([0-9]*\) more refused FastCGI connections in 10 s$/\1/p' "$d/log" | awk '{ s += $1 } END { print s + 0 }')"
+	rm -rf "$d"
 }
 
 . "$(dirname "$0")/../lib/report.sh"

@@ -30,7 +30,7 @@ test_killed_worker_is_replaced_within_a_second() {
 	before=$(worker_pids)
 	victim=$(echo "$before" | head -1)
 	kill -KILL "$victim"
-	sleep 1
+	wait_until 60 pool_whole "$victim" || fail "the pool is not whole again"
 	after=$(worker_pids)
 	assertEquals "$POOL_SIZE" "$(echo "$after" | wc -l)"
 	assertFalse "the killed worker is gone" "echo '$after' | grep -qx '$victim'"
@@ -42,41 +42,67 @@ test_killed_worker_is_replaced_within_a_second() {
 	done
 }
 
+# pool_idle: no worker has a request in hand; login_in_hand: one has a login.
+pool_idle() {
+	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -e '[.workers[] | select(.state != "idle")] | length == 0' >/dev/null
+}
+login_in_hand() {
+	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -e '[.workers[] | select(.route == "/auth/token")] | length > 0' >/dev/null
+}
+
 test_client_gone_mid_request_kills_no_worker() {
-	local before
+	local before client
 	http POST /users/ -H 'Content-Type: application/json' \
 		-d '{"username":"gone","email":"gone@example.com","password":"pw"}'
 	before=$(worker_pids)
-	# Each login hashes for ~0.2 s: the clients leave first, nginx closes its
-	# side, and the worker's answer meets a closed socket (EPIPE, not SIGPIPE).
-	local clients=()
+	# Each client leaves once a worker has its login in hand (hashing it):
+	# nginx closes its side, and the worker's answer meets a closed socket
+	# (EPIPE, not SIGPIPE).
 	for _ in 1 2 3 4 5 6; do
-		curl -s -o /dev/null --max-time 0.05 -X POST "$BASE_URL/auth/token" \
-			-d 'username=gone@example.com&password=pw' &
-		clients+=($!)
+		wait_until 60 pool_idle
+		curl -s -o /dev/null -X POST "$BASE_URL/auth/token" -d 'username=gone@example.com&password=pw' &
+		client=$!
+		wait_until 60 login_in_hand
+		kill "$client" 2>/dev/null
+		wait "$client"
 	done
-	wait "${clients[@]}"
-	sleep 1
+	wait_until 120 pool_idle || fail "the pool is still busy"
 	assertEquals "the same workers" "$before" "$(worker_pids)"
 	assertFalse "no worker died of SIGPIPE" "grep -q 'killed by signal 13' '$STACK_DIR/log'"
 }
 
+# answered N: the load has had at least N answers; reloads N: the log says N reloads began.
+answered() { [ "$(grep -c . "$STACK_DIR/codes" 2>/dev/null)" -ge "$1" ]; }
+reloads() { [ "$(grep -c 'reloading: replacing the workers' "$STACK_DIR/log")" -ge "$1" ]; }
+# every_worker_replaced: the pool is whole, and none of $BEFORE is in it.
+every_worker_replaced() {
+	local now
+	now=$(worker_pids)
+	[ "$(grep -c . <<<"$now")" = "$POOL_SIZE" ] && [ -z "$(comm -12 <(echo "$BEFORE") <(echo "$now"))" ]
+}
+
 test_sighup_under_load_fails_no_request() {
-	local before after codes
-	before=$(worker_pids)
-	seq 1 400 | xargs -P 6 -I{} curl -s -o /dev/null -w '%{http_code}\n' "$BASE_URL/" >"$STACK_DIR/codes" &
-	local load=$!
-	sleep 0.2
+	local loops=() codes
+	BEFORE=$(worker_pids)
+	: >"$STACK_DIR/codes"
+	rm -f "$STACK_DIR/load.stop"
+	for _ in 1 2 3 4 5 6; do # six clients, each asking until told to stop
+		while [ ! -e "$STACK_DIR/load.stop" ]; do
+			curl -s -o /dev/null -w '%{http_code}\n' "$BASE_URL/" >>"$STACK_DIR/codes"
+		done &
+		loops+=($!)
+	done
+	wait_until 60 answered 20
 	kill -HUP "$FZ_PID"
-	sleep 0.3
+	wait_until 60 reloads 1
 	kill -HUP "$FZ_PID"
-	wait "$load"
-	codes=$(sort "$STACK_DIR/codes" | uniq -c | awk '{print $2 "x" $1}')
-	assertEquals "every answer is 200" "200x400" "$codes"
-	sleep 1.5
-	after=$(worker_pids)
-	assertEquals "$POOL_SIZE" "$(echo "$after" | wc -l)"
-	assertEquals "every worker was replaced" "" "$(comm -12 <(echo "$before") <(echo "$after"))"
+	wait_until 60 reloads 2
+	wait_until 120 every_worker_replaced
+	touch "$STACK_DIR/load.stop"
+	wait "${loops[@]}"
+	codes=$(sort "$STACK_DIR/codes" | uniq -c | awk '{print $2}')
+	assertEquals "every answer is 200" "200" "$codes"
+	assertTrue "every worker was replaced" every_worker_replaced
 }
 
 test_sighup_with_bad_settings_keeps_serving() {
@@ -84,7 +110,7 @@ test_sighup_with_bad_settings_keeps_serving() {
 	before=$(worker_pids)
 	echo "ALGORITHM=RS256" >"$STACK_DIR/.env"
 	kill -HUP "$FZ_PID"
-	sleep 0.5
+	wait_until 60 grep -q 'reload refused.*ALGORITHM' "$STACK_DIR/log"
 	rm -f "$STACK_DIR/.env"
 	assertEquals "the workers were kept" "$before" "$(worker_pids)"
 	assertTrue "the refusal is logged" "grep -q 'reload refused.*ALGORITHM' '$STACK_DIR/log'"
@@ -99,7 +125,7 @@ test_sigterm_stops_everything_and_removes_the_socket() {
 	(cd "$d" && exec env SECRET_KEY=k DATABASE_URL="sqlite:///$d/db" "$FZ_BIN" serve --workers 3 \
 		--listen "unix:$d/s.sock" --migrations "$ROOT/migrations" 2>"$d/log") &
 	pid=$!
-	for _ in $(seq 1 100); do [ -S "$d/s.sock" ] && [ "$(pgrep -P $pid | wc -l)" = 3 ] && break; sleep 0.05; done
+	wait_until 60 eval '[ -S "$d/s.sock" ] && [ "$(pgrep -P $pid | wc -l)" = 3 ]'
 	workers=$(pgrep -P "$pid")
 	assertEquals 3 "$(echo "$workers" | wc -l)"
 	kill -TERM "$pid"
@@ -119,7 +145,7 @@ test_stale_socket_does_not_stop_the_next_start() {
 	workers=$(worker_pids)
 	kill -KILL "$FZ_PID" $workers
 	wait "$FZ_PID" 2>/dev/null
-	sleep 0.2
+	wait_until 60 eval '! kill -0 $workers 2>/dev/null'
 	assertTrue "the killed run left its socket" "[ -S '$SOCKET' ]"
 	stack_serve
 	stack_wait
@@ -158,7 +184,7 @@ test_runs_on_sockets_passed_by_systemd() {
 		"$FZ_BIN" serve --workers 2 --migrations "$ROOT/migrations") >>"$STACK_DIR/log" 2>&1 &
 	FZ_PID=$!
 	# What the socket unit's SocketMode=0660 does (nginx's workers are in the group).
-	for _ in $(seq 100); do [ -S "$SOCKET" ] && [ -S "$HASH_SOCKET" ] && [ -S "$LIST_SOCKET" ] && break; sleep 0.05; done
+	wait_until 60 eval '[ -S "$SOCKET" ] && [ -S "$HASH_SOCKET" ] && [ -S "$LIST_SOCKET" ]'
 	chmod 0660 "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET"
 	stack_wait
 	http POST /users/ -H 'Content-Type: application/json' \
@@ -181,18 +207,15 @@ test_runs_on_sockets_passed_by_systemd() {
 # DIR, a copy of what it needs, as its own process group; sets RUN_PID, and
 # RUN_DIR to its runtime folder (its sockets: var/, or as root one in /tmp).
 make_run_in() {
-	local from
+	local from port=$2
 	from=$(wc -l <"$1/out" 2>/dev/null || echo 0)
 	(cd "$1" && exec env -u SECRET_KEY -u DATABASE_URL PORT="$2" setsid scripts/run) >>"$1/out" 2>&1 &
 	RUN_PID=$!
-	for _ in $(seq 1 200); do
-		if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/")" = 200 ]; then
-			RUN_DIR=$(tail -n +$((from + 1)) "$1/out" | sed -n 's/^scripts\/run: sockets in //p' | tail -1)
-			RUN_DIR=${RUN_DIR:-$1/var}
-			return 0
-		fi
-		sleep 0.05
-	done
+	if wait_until 60 eval '[ "$(curl -s -m 20 -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/")" = 200 ]'; then
+		RUN_DIR=$(tail -n +$((from + 1)) "$1/out" | sed -n 's/^scripts\/run: sockets in //p' | tail -1)
+		RUN_DIR=${RUN_DIR:-$1/var}
+		return 0
+	fi
 	cat "$1/out" >&2
 	return 1
 }

@@ -14,8 +14,9 @@ oneTimeTearDown() { stack_stop; }
 
 # race NAME N METHOD PATH CURL_ARGS_FN: N requests fired at the same instant.
 # CURL_ARGS_FN I prints request I's extra curl arguments, one per line. Each
-# request waits behind a barrier file, so all of them are connected before
-# any is answered; request I leaves $RACE/NAME.I.status and $RACE/NAME.I.body.
+# request waits behind a barrier file, which is put up once all of them are
+# ready to go (each says so with NAME.ready.I); request I leaves
+# $RACE/NAME.I.status and $RACE/NAME.I.body.
 race() {
 	local name=$1 n=$2 method=$3 path=$4 argfn=$5 i pids=()
 	local -a args
@@ -23,16 +24,23 @@ race() {
 	for i in $(seq 1 "$n"); do
 		mapfile -t args < <("$argfn" "$i")
 		(
+			touch "$RACE/$name.ready.$i"
 			while [ ! -e "$RACE/$name.go" ]; do sleep 0.002; done
 			curl -s -X "$method" -o "$RACE/$name.$i.body" -w '%{http_code}' "${args[@]}" \
 				"$BASE_URL$path" >"$RACE/$name.$i.status"
 		) &
 		pids+=($!)
 	done
-	sleep 0.2
-	touch "$RACE/$name.go"
+	go "$name" "$n"
 	wait "${pids[@]}"
 }
+
+# go NAME N: the barrier up once the N requests of race NAME are ready.
+go() {
+	wait_until 60 all_ready "$1" "$2" || fail "race $1: not all $2 requests got ready"
+	touch "$RACE/$1.go"
+}
+all_ready() { [ "$(find "$RACE" -name "$1.ready.*" | wc -l)" -ge "$2" ]; }
 
 # The answers of race NAME, counted: "COUNT STATUS BODY" lines, sorted, where
 # a success (2xx) counts by its status alone.
@@ -144,14 +152,14 @@ race_two_puts() {
 	for i in 1 2; do
 		(
 			mapfile -t args < <(put_args "$i")
+			touch "$RACE/$name.ready.$i"
 			while [ ! -e "$RACE/$name.go" ]; do sleep 0.002; done
 			curl -s -X PUT -o "$RACE/$name.$i.body" -w '%{http_code}' "${args[@]}" \
 				"$BASE_URL/users/${PUT_ID[$i]}" >"$RACE/$name.$i.status"
 		) &
 		pids+=($!)
 	done
-	sleep 0.2
-	touch "$RACE/$name.go"
+	go "$name" 2
 	wait "${pids[@]}"
 }
 
@@ -226,7 +234,11 @@ test_killed_worker_under_read_load_fails_only_requests_in_flight() {
 	seq 1 $n | xargs -P 4 -I{} curl -s -o "$RACE/load/{}.body" -w '%{http_code} {}\n' "$BASE_URL/users/" \
 		>"$RACE/load/codes" &
 	load=$!
-	for _ in $(seq 1 50); do victim=$(busy_worker) && break; sleep 0.01; done
+	# a worker serving the load, looked for while the load runs
+	victim=
+	while [ -z "$victim" ] && kill -0 "$load" 2>/dev/null; do
+		victim=$(busy_worker) || sleep 0.01
+	done
 	assertNotNull "a worker is serving the load" "$victim"
 	assertTrue "the load is still running when the worker dies" "kill -0 $load 2>/dev/null"
 	kill -KILL "$victim"
@@ -239,17 +251,27 @@ test_killed_worker_under_read_load_fails_only_requests_in_flight() {
 		assertEquals "request $f failed with 502" 502 "$code"
 		assertEquals "request $f's body" '{"detail":"Bad Gateway"}' "$(cat "$RACE/load/$f.body")"
 	done <<<"$bad"
-	sleep 1
+	wait_until 60 pool_whole "$victim"
 	assertEquals "the pool is full again" "${POOL_SIZE:-4}" "$(worker_pids | wc -l)"
 	assertFalse "the killed worker is gone" "worker_pids | grep -qx '$victim'"
 	codes=$(for _ in $(seq 1 20); do curl -s -o /dev/null -w '%{http_code}\n' "$BASE_URL/users/"; done | sort | uniq -c | sed 's/^ *//')
 	assertEquals "every new request answers 200" "20 200" "$codes"
 }
 
+# logins_with_the_pool N: N logins are in the pool's hands, in a worker or
+# in the hash socket's accept queue.
+logins_with_the_pool() {
+	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -e --argjson n "$1" \
+		'([.workers[] | select(.route == "/auth/token")] | length) + .sockets.hash.listen_queue >= $n' >/dev/null
+}
+
 test_sigterm_lets_logins_in_flight_finish() {
 	local i pids=() workers rc alive=0
 	register sigterm sigterm@example.com secret
 	assertEquals "register: $BODY" 201 "$STATUS"
+	# Logins slow enough to be seen in flight on any machine: the stored
+	# hash costs five times the server's.
+	sql "UPDATE users SET password = '$("$PY" -c 'import argon2; print(argon2.PasswordHasher(time_cost=15, memory_cost=65536, parallelism=4).hash("secret"))')' WHERE email = 'sigterm@example.com'"
 	rm -f "$RACE"/term.*
 	workers=$(worker_pids)
 	assertEquals "${POOL_SIZE:-4}" "$(echo "$workers" | wc -l)"
@@ -258,7 +280,10 @@ test_sigterm_lets_logins_in_flight_finish() {
 			--data-urlencode password=secret "$BASE_URL/auth/token" >"$RACE/term.$i.status" &
 		pids+=($!)
 	done
-	sleep 0.05
+	# The SIGTERM once all four are with the pool: hashing, or waiting in
+	# the hash socket's queue.
+	wait_until 60 logins_with_the_pool 4 ||
+		fail "the logins did not all reach the pool: $("$FZ_BIN" status --json --listen "unix:$SOCKET")"
 	for i in "${pids[@]}"; do kill -0 "$i" 2>/dev/null && alive=$((alive + 1)); done
 	kill -TERM "$FZ_PID"
 	wait "$FZ_PID"

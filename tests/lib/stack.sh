@@ -2,12 +2,18 @@
 # unix socket and nginx on a free port, with a fresh database in a temporary
 # folder. Sourced by the suites; FZ_BIN names the binary under test.
 #
-#   stack_start [VAR=value ...]   settings for this stack (SECRET_KEY has a default)
+#   stack_start [VAR=value ...]   settings for this stack (SECRET_KEY has a default;
+#                                 REQUEST_TIMEOUT is 0 and REQUEST_KILL_TIMEOUT 120 s
+#                                 unless given: their defaults, 5 s and 10 s, count the
+#                                 request's hash, which a loaded machine may take longer
+#                                 to make, under the sanitizers, behind other hashes; a
+#                                 lock is still waited for 5 s at most, the busy timeout)
 #                                 nginx's come from the environment: see scripts/nginx-conf;
 #                                 STACK_ACCESS_LOG=off turns its access log off
 #   stack_stop                    SIGTERM both halves, wait, remove the folder
 #   http METHOD PATH [curl args]  sets STATUS, BODY and HEADERS (a file)
 #   sql QUERY                     runs QUERY on the stack's database, rows as a|b lines
+#   wait_until SECONDS CMD [ARG...]  runs CMD every 0.05 s until it succeeds (at most SECONDS)
 #
 # FZ_BACKEND=postgresql puts the stack on PostgreSQL: a fresh database in the
 # cluster tests/run started (PG_HOST), or in a cluster of the suite's own
@@ -68,12 +74,30 @@ free_port() {
 	return 1
 }
 
-# Waits until the stack answers GET / (at most 10 s).
-stack_wait() {
-	for _ in $(seq 1 ${STACK_WAIT_STEPS:-200}); do
-		[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/")" = 200 ] && return 0
+# wait_until SECONDS COMMAND [ARG...]: runs COMMAND every 0.05 s until it
+# succeeds (0) or SECONDS have passed (1). What a test waits for is a
+# condition, never a time: SECONDS is only the bound past which it is taken
+# as never coming, generous, since a loaded machine is slow at everything.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.05
 	done
+}
+
+# The stack answers GET / with 200 (each try bounded).
+stack_answers() {
+	[ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' "$BASE_URL/")" = 200 ]
+}
+
+# Waits until the stack answers GET / (at most STACK_WAIT_SECONDS, 60 by
+# default; STACK_WAIT_STEPS, the older knob, counts 0.05 s steps).
+stack_wait() {
+	local bound=${STACK_WAIT_SECONDS:-60}
+	[ $((${STACK_WAIT_STEPS:-0} / 20)) -gt "$bound" ] && bound=$((STACK_WAIT_STEPS / 20))
+	wait_until "$bound" stack_answers && return 0
 	echo "stack did not come up; log:" >&2
 	cat "$STACK_DIR/log" >&2
 	return 1
@@ -88,15 +112,15 @@ stack_nginx() {
 		ACCESS_LOG=${STACK_ACCESS_LOG:-$STACK_DIR/access.log} "$ROOT/scripts/nginx-conf" "$PORT" "$STACK_DIR" "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET" >"$STACK_DIR/nginx.conf"
 		nginx -p "$STACK_DIR" -c "$STACK_DIR/nginx.conf" -e "$STACK_DIR/nginx.err" >>"$STACK_DIR/log" 2>&1 &
 		NGINX_PID=$!
-		for _ in $(seq 1 20); do
-			[ -s "$STACK_DIR/nginx.pid" ] && return 0
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			sleep 0.05
-		done
+		# Up once it wrote its pid file; or it exited (the port was taken).
+		wait_until 60 nginx_settled
+		[ -s "$STACK_DIR/nginx.pid" ] && return 0
+		kill "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
 	done
 	return 1
 }
+nginx_settled() { [ -s "$STACK_DIR/nginx.pid" ] || ! kill -0 "$NGINX_PID" 2>/dev/null; }
 
 # A fresh folder for a stack, and the names of its database and sockets.
 stack_init() {
@@ -111,7 +135,7 @@ stack_start() {
 	stack_init || return 1
 	(
 		cd "$STACK_DIR" || exit 1
-		env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 "$@" \
+		env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 REQUEST_TIMEOUT=0 REQUEST_KILL_TIMEOUT=120 "$@" \
 			"$FZ_BIN" migrate --migrations "$ROOT/migrations" >>"$STACK_DIR/log" 2>&1
 	) || { cat "$STACK_DIR/log" >&2; return 1; }
 	stack_serve "$@"
@@ -121,24 +145,71 @@ stack_start() {
 
 # With FZ_PRISM (npm's @stoplight/prism-cli) and PRISM_LOG_DIR set, the
 # requests go through `prism proxy`, which checks every answer against
-# docs/openapi.json; its log lands in PRISM_LOG_DIR (tests/api/test_openapi.sh).
+# docs/openapi.json (tests/api/test_openapi.sh). Its log lands in
+# PRISM_LOG_DIR/prism-PORT.log, and beside it prism-PORT.sent lists every
+# request the suite sent it, one "EXIT METHOD PATH" line each (curl's exit
+# status, the method in lower case and the path without its query, as prism
+# logs them): see curl below.
 stack_prism() {
 	PRISM_PID=
 	[ -n "${FZ_PRISM:-}" ] || return 0
 	local port
 	port=$(free_port)
+	: >>"$PRISM_LOG_DIR/prism-$port.sent"
 	"$FZ_PRISM" proxy --host 127.0.0.1 --port "$port" "$ROOT/docs/openapi.json" "$BASE_URL" \
-		>>"$PRISM_LOG_DIR/$(basename "$STACK_DIR").log" 2>&1 &
+		>>"$PRISM_LOG_DIR/prism-$port.log" 2>&1 &
 	PRISM_PID=$!
 	BASE_URL=http://127.0.0.1:$port
 	stack_wait
 }
 
+# Under prism, curl is this function, in the suite's shell and its
+# subshells (the http helper's requests and every other): each URL it is
+# given on a port a prism of PRISM_LOG_DIR listens on is noted in that
+# prism's .sent file. A request sent otherwise (xargs curl, python) is not
+# noted: test_openapi.sh then finds an answer nobody sent.
+if [ -n "${FZ_PRISM:-}" ]; then
+	curl() {
+		command curl "$@"
+		local rc=$? a method= body= get= next= urls=() url port path
+		for a in "$@"; do
+			case $next in
+			method) method=$a next= && continue ;;
+			value) next= && continue ;;
+			esac
+			case $a in
+			-X | --request) next=method ;;
+			-X?*) method=${a#-X} ;;
+			--request=*) method=${a#--request=} ;;
+			--data=* | --data-*=* | --json=* | --form=*) body=POST ;;
+			-d | --data | --data-* | -F | --form | --json) body=POST next=value ;;
+			-d?* | -F?*) body=POST ;;
+			-T | --upload-file) body=PUT next=value ;;
+			-I | --head) body=HEAD ;;
+			-G | --get) get=1 ;;
+			-H | -o | -w | -D | -m | -K | -e | -u | -A | -b | -c | --interface) next=value ;;
+			http://127.0.0.1:*) urls+=("$a") ;;
+			esac
+		done
+		[ -n "$get" ] && body=
+		method=${method:-${body:-GET}}
+		for url in "${urls[@]}"; do
+			url=${url#http://127.0.0.1:}
+			port=${url%%[!0-9]*}
+			[ -n "$port" ] && [ -f "$PRISM_LOG_DIR/prism-$port.sent" ] || continue
+			path=${url#"$port"}
+			path=${path%%[?#]*}
+			echo "$rc ${method,,} ${path:-/}" >>"$PRISM_LOG_DIR/prism-$port.sent"
+		done
+		return $rc
+	}
+fi
+
 # Starts (or restarts) the pool alone, on the same socket and database.
 stack_serve() {
 	(
 		cd "$STACK_DIR" || exit 1
-		exec env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 "$@" \
+		exec env SECRET_KEY=test-secret-key DATABASE_URL="$STACK_URL" WORKERS=4 REQUEST_TIMEOUT=0 REQUEST_KILL_TIMEOUT=120 "$@" \
 			${FZ_WRAP:-} "$FZ_BIN" serve --listen "unix:$SOCKET" --hash-listen "unix:$HASH_SOCKET" \
 			--list-listen "unix:$LIST_SOCKET" \
 			--migrations "$ROOT/migrations"
@@ -197,6 +268,15 @@ worker_pids() {
 	pgrep -P "$FZ_PID" | sort
 }
 
+# pool_whole [PID]: the pool has all its workers, none of them PID: the
+# supervisor has reaped a worker that ended (until then it is listed) and
+# started its successor. For wait_until.
+pool_whole() {
+	local pids
+	pids=$(worker_pids)
+	[ "$(grep -c . <<<"$pids")" = "$POOL_SIZE" ] && ! grep -qx -- "${1:-none}" <<<"$pids"
+}
+
 http() {
 	local method=$1 path=$2
 	shift 2
@@ -237,13 +317,11 @@ lock_db() {
 	LOCK_PID=$!
 	exec 7>"$STACK_DIR/lock.in"
 	echo 'BEGIN EXCLUSIVE;' >&7
-	for _ in $(seq 1 100); do
-		sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || return 0
-		sleep 0.05
-	done
+	wait_until 60 db_locked && return 0
 	fail "the lock was not taken: $(cat "$STACK_DIR/lock.out")"
 	return 1
 }
+db_locked() { ! sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1; }
 unlock_db() {
 	[ -n "$LOCK_PID" ] || return 0
 	echo 'COMMIT;' >&7
