@@ -278,11 +278,23 @@ static bool try_turn(struct gate_room *r, int i)
 	return true;
 }
 
+/* The wait since *counted is not the request's work: its start on the
+ * scoreboard moves by as much, as the wait goes, so that the supervisor's
+ * REQUEST_KILL_TIMEOUT never counts it, however long it lasts. */
+static void count_wait(int64_t *counted)
+{
+	int64_t now = clock_ms();
+	if (now > *counted) {
+		scoreboard_waited(now - *counted);
+		*counted = now;
+	}
+}
+
 /* Waits at place i, the lock held, for a turn, until g's deadline when
  * admission says so; returns with the lock held, unless the room broke
  * (*broken: then the request goes on without a turn). */
 static enum gate_turn wait_turn(struct gate_room *r, const struct hash_gate *g, int i, bool admission,
-				bool *broken)
+				int64_t *counted, bool *broken)
 {
 	while (!try_turn(r, i)) {
 		int64_t ms = GATE_NAP_MS;
@@ -297,6 +309,7 @@ static enum gate_turn wait_turn(struct gate_room *r, const struct hash_gate *g, 
 		uint32_t seen = __atomic_load_n(&r->wake, __ATOMIC_SEQ_CST);
 		unlock(r);
 		nap(r, seen, ms);
+		count_wait(counted);
 		if ((*broken = lock(r) != 0))
 			return GATE_TURN;
 	}
@@ -313,7 +326,7 @@ enum gate_turn hash_gate_enter(struct hash_gate *g, bool admission)
 		return GATE_LATE;
 	if (lock(r) != 0)
 		return GATE_TURN; /* a broken room: hashing goes on uncapped */
-	int64_t since = clock_ms();
+	int64_t since = clock_ms(), counted = since;
 	scoreboard_hashing(true);
 	/* A full room cannot be: there are more places than workers. */
 	int i = take_place(r, g, admission && g->shares);
@@ -321,11 +334,12 @@ enum gate_turn hash_gate_enter(struct hash_gate *g, bool admission)
 	if (i == -1)
 		turn = GATE_OVER_SHARE;
 	else if (i >= 0)
-		turn = wait_turn(r, g, i, admission, &broken);
+		turn = wait_turn(r, g, i, admission, &counted, &broken);
 	g->place = turn == GATE_TURN && !broken && i >= 0 ? i : -1;
 	if (!broken)
 		unlock(r);
 	scoreboard_hashing(false);
+	count_wait(&counted);
 	int64_t waited = clock_ms() - since;
 	if (turn == GATE_TURN && waited > 0 && g->waited)
 		g->waited(g->waited_arg, waited);

@@ -42,7 +42,9 @@ struct hash_gate {
 	bool shares;            /* the per-address share applies to it */
 	int place;              /* its place in the room, -1: none */
 	/* Called, when set, once a request that waited ms for its turn has it:
-	 * the worker moves the request's own time limits by as much. */
+	 * the worker moves the request's own time limits (REQUEST_TIMEOUT's) by
+	 * as much. Its start on the scoreboard, which REQUEST_KILL_TIMEOUT
+	 * counts from, the gate moves itself as the wait goes. */
 	void (*waited)(void *arg, int64_t ms);
 	void *waited_arg;
 };

@@ -155,9 +155,10 @@ static int64_t hash_deadline(const struct worker *w, int64_t now)
 }
 
 /* The request in hand waited ms for its turn at the hashing gate, within
- * HASH_QUEUE_TIMEOUT: its own time limits (REQUEST_TIMEOUT, for the store
- * and the answer's writing, and REQUEST_KILL_TIMEOUT) count its work, not
- * that wait, as they never counted a wait in the socket's queue. */
+ * HASH_QUEUE_TIMEOUT: its own time limit (REQUEST_TIMEOUT, for the store
+ * and the answer's writing) counts its work, not that wait, as it never
+ * counted a wait in the socket's queue. (REQUEST_KILL_TIMEOUT's start, on
+ * the scoreboard, the gate moved as it waited.) */
 static void after_gate_wait(void *arg, int64_t ms)
 {
 	struct worker *w = arg;
@@ -166,7 +167,6 @@ static void after_gate_wait(void *arg, int64_t ms)
 	w->watch.slow_ms += ms;
 	w->fr.deadline_ms = w->watch.deadline_ms;
 	store_rewatch(w->app.store, &w->watch);
-	scoreboard_waited(ms);
 }
 
 /* Answers the request read into w->fr; the pattern of its route, or NULL. */

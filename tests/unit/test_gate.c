@@ -1,6 +1,7 @@
 /* test_gate.c -- the hashing gate's waiting room: turns go round the
  * addresses, an address over its share is refused while others wait (not
- * when alone), a late request gives up, a dead worker's turn comes back.
+ * when alone), a late request gives up, a dead worker's turn comes back, a
+ * wait moves the request's start (the kill limit's) as it goes.
  * The waiters are child processes, as the pool's workers are. */
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 
 #include "../../src/clock.h"
 #include "../../src/gate.h"
+#include "../../src/scoreboard.h"
 #include "unit.h"
 
 static int order[2]; /* a pipe: each child writes its name when its turn comes */
@@ -33,7 +35,7 @@ static pid_t waiter(struct gate_room *room, const char *client, char name, int w
 			hash_gate_leave(&g);
 		_exit(0);
 	}
-	for (int i = 0; i < 500 && hash_gate_waiting(room) < waiting; i++)
+	for (int i = 0; i < 6000 && hash_gate_waiting(room) < waiting; i++) /* 60 s at most */
 		poll(NULL, 0, 10);
 	CHECK(hash_gate_waiting(room) == waiting);
 	return pid;
@@ -110,8 +112,13 @@ static void test_a_wait_for_a_turn_is_told(void)
 	if (pid == 0) {
 		struct hash_gate g = handle(room, "192.0.2.1", 0);
 		char c = hash_gate_enter(&g, true) == GATE_TURN ? 'y' : 'n';
-		if (write(held[1], &c, 1) == 1)
-			poll(NULL, 0, 300);
+		if (write(held[1], &c, 1) == 1) {
+			/* Until the other waits (60 s at most), then 150 ms more:
+			 * the least it is told it waited. */
+			for (int i = 0; i < 6000 && hash_gate_waiting(room) < 1; i++)
+				poll(NULL, 0, 10);
+			poll(NULL, 0, 150);
+		}
 		hash_gate_leave(&g);
 		_exit(0);
 	}
@@ -125,6 +132,56 @@ static void test_a_wait_for_a_turn_is_told(void)
 	waitpid(pid, NULL, 0);
 	close(held[0]);
 	close(held[1]);
+}
+
+/* While a request waits for its turn, its start on the scoreboard moves
+ * (REQUEST_KILL_TIMEOUT counts from it), not only once the wait ends: a
+ * long wait is not taken for a stuck request. Run last: it gives this
+ * process a scoreboard slot, which the children of later tests would share. */
+static void test_a_waiting_requests_start_moves_as_it_waits(void)
+{
+	struct gate_room *room = hash_gate_create(1, 2);
+	struct sb_slot s;
+	int held[2], start[2];
+	CHECK(pipe(held) == 0 && pipe(start) == 0);
+	pid_t pid = fork();
+	if (pid == 0) { /* forked before the slot: it has none of its own */
+		struct hash_gate g = handle(room, "192.0.2.1", 0);
+		int64_t t0 = 0;
+		char c = 'n';
+		if (hash_gate_enter(&g, true) == GATE_TURN && write(held[1], "y", 1) == 1 &&
+		    read(start[0], &t0, sizeof t0) == (ssize_t)sizeof t0) {
+			/* Holds the turn until the waiter's start has moved (60 s at most). */
+			for (int i = 0; i < 6000 && c == 'n'; i++) {
+				scoreboard_read_slot(scoreboard_get(), 0, &s);
+				if (s.request_ms > t0)
+					c = 'y';
+				else
+					poll(NULL, 0, 10);
+			}
+		}
+		hash_gate_leave(&g);
+		_exit(write(held[1], &c, 1) == 1 ? 0 : 1);
+	}
+	char c = 0;
+	CHECK(read(held[0], &c, 1) == 1 && c == 'y');
+	scoreboard_slot_reset(0, getpid(), SB_HASH); /* as a hash worker's */
+	scoreboard_worker(0, SB_HASH);
+	scoreboard_reading();
+	scoreboard_handling("waiter");
+	scoreboard_read_slot(scoreboard_get(), 0, &s);
+	int64_t t0 = s.request_ms;
+	CHECK(t0 > 0 && write(start[1], &t0, sizeof t0) == (ssize_t)sizeof t0);
+	struct hash_gate g = handle(room, "192.0.2.2", 0);
+	CHECK(hash_gate_enter(&g, true) == GATE_TURN);
+	CHECK(read(held[0], &c, 1) == 1 && c == 'y'); /* the holder saw the start move */
+	hash_gate_leave(&g);
+	scoreboard_idle();
+	waitpid(pid, NULL, 0);
+	close(held[0]);
+	close(held[1]);
+	close(start[0]);
+	close(start[1]);
 }
 
 static void test_an_address_over_its_share_is_refused_while_others_wait(void)
@@ -212,7 +269,7 @@ static void test_a_dead_workers_turn_comes_back(void)
 
 int main(void)
 {
-	if (pipe(order) != 0)
+	if (pipe(order) != 0 || scoreboard_create() < 0)
 		return 1;
 	RUN(test_without_a_room_every_request_has_its_turn);
 	RUN(test_turns_go_round_the_addresses);
@@ -222,5 +279,6 @@ int main(void)
 	RUN(test_ipv6_addresses_count_by_their_64);
 	RUN(test_a_late_request_is_refused_before_it_waits);
 	RUN(test_a_dead_workers_turn_comes_back);
+	RUN(test_a_waiting_requests_start_moves_as_it_waits);
 	return unit_done();
 }
