@@ -19,8 +19,14 @@ USERS=200000 # a list of them is ~13 MB: more than nginx and the sockets hold
 # password matches it (a 401).
 SLOW_HASH='$argon2id$v=19$m=8192,t=300,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
 
+# The suite's settings, each test's own after them: every request may wait
+# a minute for its turn, and neither time limit holds (a worker stopped in
+# the middle of a hash stays on its request for as long as a test needs;
+# the test that needs REQUEST_TIMEOUT sets it).
+SETTINGS=(HASH_QUEUE_TIMEOUT=60 REQUEST_TIMEOUT=0 REQUEST_KILL_TIMEOUT=0)
+
 oneTimeSetUp() {
-	stack_start HASH_QUEUE_TIMEOUT=60 REQUEST_KILL_TIMEOUT=0 || exit 1
+	stack_start "${SETTINGS[@]}" || exit 1
 	db_fill_users "$DB" "$USERS"
 	register slow slow@example.com
 	sql "UPDATE users SET password = '$SLOW_HASH' WHERE email = 'slow@example.com'" >/dev/null
@@ -35,11 +41,11 @@ register() {
 	[ "$STATUS" = 201 ] || fail "register $1: $STATUS $BODY"
 }
 
-# serve VAR=value...: the pool again, with these settings (the stack's others).
+# serve VAR=value...: the pool again, with the suite's SETTINGS and these.
 serve() {
 	kill -TERM "$FZ_PID"
 	wait "$FZ_PID" 2>/dev/null
-	stack_serve "$@"
+	stack_serve "${SETTINGS[@]}" "$@"
 	stack_wait
 }
 
@@ -51,11 +57,9 @@ workers_in() {
 
 # wait_hashing N: until N hash workers wait for or hold a turn at the gate
 # (at most 60 s).
+hashing_at_least() { [ "$(workers_in hashing hash)" -ge "$1" ]; }
 wait_hashing() {
-	for _ in $(seq 600); do
-		[ "$(workers_in hashing hash)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
+	wait_until 60 hashing_at_least "$1" && return 0
 	fail "never $1 hash workers at the gate (status: $(workers_in hashing hash))"
 	return 1
 }
@@ -79,6 +83,7 @@ hold_turns() {
 	STOPPED=$("$FZ_BIN" status --json --listen "unix:$SOCKET" |
 		jq -r '.workers[] | select(.state == "hashing" and .socket == "hash") | .pid')
 	for i in $STOPPED; do kill -STOP "$i"; done
+	assertEquals "$1 workers stopped in the middle of their hash" "$1" "$(wc -w <<<"$STOPPED")"
 }
 resume() {
 	local p
@@ -94,7 +99,9 @@ metric() {
 test_a_login_queued_past_its_budget_is_answered_503_unhashed() {
 	local n i verified throttled
 	n=$(nproc) # one turn per core: the slow logins take them all
-	serve HASH_QUEUE_TIMEOUT=0.5 REQUEST_KILL_TIMEOUT=0
+	# The service's default budget: ann reaches a free worker well within
+	# it, however loaded the machine, and waits past it at the gate.
+	serve HASH_QUEUE_TIMEOUT=2
 	verified=$(metric 'fast_zero_logins_total{outcome="success"}')
 	throttled=$(metric 'fast_zero_logins_total{outcome="throttled"}')
 	PIDS=()
@@ -115,8 +122,12 @@ test_a_login_queued_past_its_budget_is_answered_503_unhashed() {
 	assertContains "its audit line" "$(grep "\"request_id\":\"$id\"" "$STACK_DIR/log")" '"reason":"throttled"'
 	http POST /auth/token -d 'username=ann@example.com&password=secret'
 	assertEquals "once the gate is free, ann logs in" 200 "$STATUS"
-	serve HASH_QUEUE_TIMEOUT=60 REQUEST_KILL_TIMEOUT=0
+	serve
 }
+
+# answered_or_hashing NAME N: login_bg NAME has its answer, or N hash
+# workers are at the gate.
+answered_or_hashing() { [ -s "$STACK_DIR/$1.status" ] || hashing_at_least "$2"; }
 
 test_one_address_holds_at_most_its_share_while_another_waits() {
 	local n share i refused=0 lines
@@ -129,14 +140,12 @@ test_one_address_holds_at_most_its_share_while_another_waits() {
 	hold_turns "$n" 127.0.0.1              # 127.0.0.1 holds every turn
 	login_bg bee 127.0.0.2 bee@example.com # another address: it waits
 	wait_hashing $((n + 1))
-	# 127.0.0.1 asks for more, one at a time: let in up to its share, then refused at once.
+	# 127.0.0.1 asks for more, one at a time: let in up to its share, then
+	# refused at once. Each is either answered or waiting before the next.
 	for i in $(seq $((4 * n))); do
 		login_bg "more$i" 127.0.0.1 ann@example.com
-		for _ in $(seq 600); do
-			[ -s "$STACK_DIR/more$i.status" ] && break
-			[ "$(workers_in hashing hash)" -ge $((n + 1 + i)) ] && break
-			sleep 0.1
-		done
+		wait_until 60 answered_or_hashing "more$i" $((n + 1 + i)) ||
+			fail "more$i neither answered nor at the gate"
 		if [ -s "$STACK_DIR/more$i.status" ]; then
 			refused=$i
 			break
@@ -179,11 +188,29 @@ nginx_temp_bytes() {
 	echo "$total"
 }
 
+# What the slow reader's test looks at: the time limit's log line (the
+# answer not taken in time or, on a machine too busy to fill the buffers
+# within it, its rows not read in time); the list worker on the answer;
+# the most nginx held on disk, sampled until the worker let the answer go.
+TIME_LIMIT_LINE='the answer was not taken by the time limit \(REQUEST_TIMEOUT=2000 ms\): cut short|GET /users: stopped at the time limit'
+time_limit_logged() { grep -qE "$TIME_LIMIT_LINE" "$STACK_DIR/log"; }
+list_on_it() {
+	[ "$(workers_in handling list)" -ge 1 ] && busy=1 && return 0
+	time_limit_logged
+}
+sample_disk() {
+	local bytes
+	bytes=$(nginx_temp_bytes)
+	[ "$bytes" -gt "$max" ] && max=$bytes
+	return 0
+}
+sampled_until_let_go() { sample_disk && [ "$(workers_in handling list)" = 0 ]; }
+
 test_a_slow_reader_holds_neither_disk_nor_a_list_worker_past_the_time_limit() {
-	local max=0 bytes busy=0
-	# One list worker, a 2 s time limit, no kill limit: only the worker's own
-	# deadline can free it.
-	serve WORKERS=1 REQUEST_TIMEOUT=2 REQUEST_KILL_TIMEOUT=0 HASH_QUEUE_TIMEOUT=60
+	local max=0 busy=0
+	# One list worker, a 2 s time limit, no kill limit (SETTINGS): only the
+	# worker's own deadline can free it.
+	serve WORKERS=1 REQUEST_TIMEOUT=2
 	# A client that asks for every user and reads nothing until told to.
 	"$PY" - "$PORT" "$STACK_DIR/go" >"$STACK_DIR/reader.out" <<'PY' &
 import os, socket, sys, time
@@ -208,27 +235,18 @@ head, _, body = data.partition(b'\r\n\r\n')
 print(head.split(b'\r\n')[0].decode(), len(body), body.endswith(b'0\r\n\r\n'), b']}' in body)
 PY
 	local reader=$!
-	# Until the list worker is on it (or nginx buffers more than it may).
-	for _ in $(seq 200); do
-		[ "$(workers_in handling list)" -ge 1 ] && busy=1 && break
-		[ "$(nginx_temp_bytes)" -gt $((2 * 1024 * 1024)) ] && break
-		sleep 0.1
-	done
-	for _ in $(seq 10); do
-		bytes=$(nginx_temp_bytes)
-		[ "$bytes" -gt "$max" ] && max=$bytes
-		sleep 0.1
-	done
+	# Until the list worker is on the answer, then until it lets it go (its
+	# time limit), looking at nginx's disk meanwhile; once more after: what
+	# nginx buffered stays there, its client reading nothing.
+	wait_until 60 list_on_it || fail "the list worker never took the answer"
+	wait_until 60 sampled_until_let_go || fail "the list worker still on the answer after 60 s"
+	sample_disk
 	assertTrue "nginx buffered at most 1 MiB on disk ($max bytes)" "[ $max -le $((1024 * 1024 + 64 * 1024)) ]"
-	# The one list worker serves another list once the time limit let it go
-	# (before, it waited 30 s for room to write).
-	http GET '/users/?limit=1' -m 20
+	# The one list worker serves another list, the time limit having let it
+	# go (before, it waited 30 s for room to write).
+	http GET '/users/?limit=1' -m 60
 	assertHttp 200 '{"users":[{"id":1,"username":"user1","email":"user1@example.com"}]}'
-	assertEquals "the list worker is free" 0 "$(workers_in handling list)"
-	# Logged: the answer not taken in time (or, on a machine too busy to
-	# fill the buffers within 2 s, its rows not read in time).
-	assertTrue "a time limit line: $(grep 'time limit' "$STACK_DIR/log")" \
-		"grep -qE 'the answer was not taken by the time limit \\(REQUEST_TIMEOUT=2000 ms\\): cut short|GET /users: stopped at the time limit' '$STACK_DIR/log'"
+	assertTrue "a time limit line: $(grep 'time limit' "$STACK_DIR/log")" time_limit_logged
 	[ "$busy" = 1 ] || echo "# the list worker was not seen on the answer: the machine is slow"
 	touch "$STACK_DIR/go"
 	wait "$reader"
@@ -238,7 +256,7 @@ PY
 	assertTrue "some rows went ($length bytes)" "[ ${length:-0} -gt 0 ]"
 	assertEquals "no last chunk: the transfer is broken" False "$complete"
 	assertEquals "no closing ]}" False "$closed"
-	serve HASH_QUEUE_TIMEOUT=60 REQUEST_KILL_TIMEOUT=0
+	serve
 }
 
 . "$(dirname "$0")/../lib/report.sh"
