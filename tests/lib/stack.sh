@@ -24,8 +24,9 @@
 # (exported as HASH_QUEUE_TIMEOUT, so that every pool a suite starts has it,
 # `make cluster`'s hosts included; 30 s, not the service's 2 s) for its turn,
 # so that a suite's burst of hashing requests is served on a slow machine as
-# on a fast one; test_overload.sh sets its own. `default` leaves the
-# service's (the benchmarks of behaviour under abuse measure that one).
+# on a fast one; test_overload.sh sets its own. `default`, set before this
+# file is sourced, leaves the service's (the benchmarks of behaviour under
+# abuse measure that one).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FZ_BIN=${FZ_BIN:-$ROOT/fast_zero}
