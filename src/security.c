@@ -108,6 +108,30 @@ static gnutls_mac_algorithm_t mac_of(const struct settings *s)
 						    : GNUTLS_MAC_SHA256;
 }
 
+void secret_digest(const struct settings *s, const char *label, const char *data, size_t len,
+		   unsigned char out[32])
+{
+	gnutls_hmac_hd_t h;
+	memset(out, 0, 32);
+	if (gnutls_hmac_init(&h, GNUTLS_MAC_SHA256, s->secret_key, strlen(s->secret_key)) != 0)
+		return; /* out of memory: every digest is the same, no key tells another apart */
+	gnutls_hmac(h, label, strlen(label) + 1);
+	gnutls_hmac(h, data, len);
+	gnutls_hmac_deinit(h, out);
+}
+
+void password_tag(const struct settings *s, const char *phc, char out[PASSWORD_TAG_LEN + 1])
+{
+	unsigned char digest[32];
+	struct buf b;
+	secret_digest(s, "fast_zero password tag", phc, strlen(phc), digest);
+	buf_init(&b);
+	add_base64url(&b, digest, PASSWORD_TAG_BYTES);
+	snprintf(out, PASSWORD_TAG_LEN + 1, "%s",
+		 buf_ok(&b) && b.len == PASSWORD_TAG_LEN ? buf_cstr(&b) : "");
+	buf_free(&b);
+}
+
 time_t token_expiry(const struct settings *s, time_t now, int64_t auth_ms)
 {
 	time_t exp = now + s->expire_minutes * 60;
@@ -117,7 +141,8 @@ time_t token_expiry(const struct settings *s, time_t now, int64_t auth_ms)
 
 /* The token is written here rather than by libjwt, whose JSON writer would
  * spell the millisecond auth_time as a 17-digit float (1764576000.1229999). */
-int token_make(const struct settings *s, const char *subject, time_t now, int64_t auth_ms, struct buf *out)
+int token_make(const struct settings *s, const char *subject, time_t now, int64_t auth_ms, const char *pwh,
+	       struct buf *out)
 {
 	struct buf claims;
 	unsigned char mac[64]; /* SHA-512's, the longest */
@@ -125,9 +150,15 @@ int token_make(const struct settings *s, const char *subject, time_t now, int64_
 	char header[48];
 	int header_len = snprintf(header, sizeof header, "{\"alg\":\"%s\",\"typ\":\"JWT\"}", s->algorithm);
 	buf_init(&claims);
-	buf_printf(&claims, "{\"auth_time\":%lld.%03lld,\"exp\":%lld,\"iat\":%lld,\"sub\":",
+	buf_printf(&claims, "{\"auth_time\":%lld.%03lld,\"exp\":%lld,\"iat\":%lld,",
 		   (long long)(auth_ms / 1000), (long long)(auth_ms % 1000),
 		   (long long)token_expiry(s, now, auth_ms), (long long)now);
+	if (pwh) {
+		buf_adds(&claims, "\"pwh\":");
+		json_add_cstr(&claims, pwh);
+		buf_addc(&claims, ',');
+	}
+	buf_adds(&claims, "\"sub\":");
 	json_add_cstr(&claims, subject);
 	buf_addc(&claims, '}');
 	size_t start = out->len;
@@ -172,6 +203,21 @@ static bool claim_ms(const struct json_value *v, int64_t *out)
 	return true;
 }
 
+/* The optional pwh claim: a string when present (a tag of ours, or "" that
+ * matches none); false when present but not a string. */
+static bool claim_pwh(const struct json_value *v, struct token_claims *out)
+{
+	out->has_pwh = v != NULL;
+	out->pwh[0] = '\0';
+	if (!v)
+		return true;
+	if (v->type != JSON_STRING)
+		return false;
+	if (v->len == PASSWORD_TAG_LEN)
+		snprintf(out->pwh, sizeof out->pwh, "%.*s", (int)v->len, v->str);
+	return true;
+}
+
 /* The claims' checks PyJWT makes (exp, nbf), plus a required exp and sub. */
 static bool claims_valid(const struct json_value *claims, time_t now, struct token_claims *out)
 {
@@ -186,7 +232,8 @@ static bool claims_valid(const struct json_value *claims, time_t now, struct tok
 		return false;
 	if (iat && !claim_seconds(iat, &issued)) /* PyJWT refuses an iat that is not a number */
 		return false;
-	if (!claim_ms(json_get(claims, "auth_time"), &out->auth_ms))
+	if (!claim_ms(json_get(claims, "auth_time"), &out->auth_ms) ||
+	    !claim_pwh(json_get(claims, "pwh"), out))
 		return false;
 	out->iat = iat ? (time_t)issued : -1;
 	buf_add(&out->subject, sub->str, sub->len);
@@ -199,6 +246,8 @@ void token_claims_init(struct token_claims *c)
 	buf_init(&c->subject);
 	c->iat = -1;
 	c->auth_ms = -1;
+	c->has_pwh = false;
+	c->pwh[0] = '\0';
 }
 
 void token_claims_free(struct token_claims *c)
@@ -233,8 +282,23 @@ int64_t token_session_start(const struct token_claims *c)
 	return c->auth_ms >= 0 ? c->auth_ms : c->iat >= 0 ? (int64_t)c->iat * 1000 : -1;
 }
 
-bool token_fresh(const struct token_claims *c, int64_t created_ms, int64_t password_changed_ms)
+/* Whether the token's pwh is current_tag, in time independent of where
+ * they differ. */
+static bool pwh_is(const struct token_claims *c, const char *current_tag)
 {
+	unsigned diff = 0;
+	if (!current_tag || strlen(c->pwh) != PASSWORD_TAG_LEN || strlen(current_tag) != PASSWORD_TAG_LEN)
+		return false;
+	for (size_t i = 0; i < PASSWORD_TAG_LEN; i++)
+		diff |= (unsigned char)c->pwh[i] ^ (unsigned char)current_tag[i];
+	return diff == 0;
+}
+
+bool token_fresh(const struct token_claims *c, int64_t created_ms, int64_t password_changed_ms,
+		 const char *current_tag)
+{
+	if (c->has_pwh && !pwh_is(c, current_tag)) /* granted against another hash than the stored one */
+		return false;
 	if (c->auth_ms >= 0) /* ours: to the millisecond */
 		return c->auth_ms >= created_ms && c->auth_ms >= password_changed_ms;
 	if (c->iat >= 0) /* whole seconds: the second of the change itself is given the benefit */

@@ -114,12 +114,45 @@ enum store_status store_user_create(struct store *s, const struct user_fields *i
 	TIMED(s, s->ops->user_create(s, in, id));
 }
 
-enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in)
+enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in,
+				    const char *request_key)
 {
-	TIMED(s, s->ops->user_update(s, id, in));
+	TIMED(s, s->ops->user_update(s, id, in, request_key));
 }
 
-enum store_status store_user_delete(struct store *s, int64_t id)
+enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash,
+				    const char *request_key)
 {
-	TIMED(s, s->ops->user_delete(s, id));
+	TIMED(s, s->ops->user_delete(s, id, expected_hash, request_key));
+}
+
+enum store_status store_write_done(struct store *s, const char *request_key, int64_t *user_id)
+{
+	TIMED(s, s->ops->write_done(s, request_key, user_id));
+}
+
+enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address,
+					    const char *tag, bool *known)
+{
+	TIMED(s, s->ops->address_known(s, user_id, address, tag, known));
+}
+
+enum store_status store_login_address_remember(struct store *s, int64_t user_id, const char *address,
+					       const char *tag)
+{
+	TIMED(s, s->ops->address_remember(s, user_id, address, tag));
+}
+
+bool store_keeps_budgets(const struct store *s)
+{
+	return s->ops->budget_take != NULL;
+}
+
+enum store_status store_budget_take(struct store *s, const unsigned char key[32], int burst, int interval_ms,
+				    int *wait)
+{
+	*wait = 0;
+	if (!s->ops->budget_take)
+		return STORE_OK;
+	TIMED(s, s->ops->budget_take(s, key, burst, interval_ms, wait));
 }

@@ -50,7 +50,8 @@ struct user_fields {
 	const char *email;
 	size_t email_len;
 	const char *password_hash;
-	bool password_changed; /* update: the hash is of another password (dates the change) */
+	bool password_changed;     /* update: the hash is of another password (dates the change) */
+	const char *expected_hash; /* update: the stored hash the caller was checked against */
 };
 
 /* Opens the database DATABASE_URL names (settings_database_kind() has
@@ -108,10 +109,46 @@ enum store_status store_user_clash(struct store *s, const struct user_fields *in
 /* Inserts a user; the UNIQUE constraints decide races. STORE_USERNAME_TAKEN is
  * reported before STORE_EMAIL_TAKEN when both are taken. */
 enum store_status store_user_create(struct store *s, const struct user_fields *in, int64_t *id);
-/* Rewrites a user's three fields; STORE_USERNAME_TAKEN or STORE_EMAIL_TAKEN
- * when another user holds one of them, STORE_NOT_FOUND when id is gone. */
-enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in);
-enum store_status store_user_delete(struct store *s, int64_t id);
+/* Rewrites a user's three fields, only while its stored hash is still
+ * in->expected_hash (a compare-and-swap: a request checked against a hash
+ * another request has replaced since writes nothing); STORE_USERNAME_TAKEN
+ * or STORE_EMAIL_TAKEN when another user holds one of them, STORE_NOT_FOUND
+ * when id is gone or holds another hash. A write that changed the row is
+ * recorded under request_key (write_key in routes.h: nginx's request id and
+ * a tag of the request's token; NULL: none) in the same
+ * transaction, for store_write_done. */
+enum store_status store_user_update(struct store *s, int64_t id, const struct user_fields *in,
+				    const char *request_key);
+/* Deletes a user, only while its stored hash is still expected_hash;
+ * STORE_NOT_FOUND when id is gone or holds another hash. Recorded under
+ * request_key as an update is. */
+enum store_status store_user_delete(struct store *s, int64_t id, const char *expected_hash,
+				    const char *request_key);
+/* The user request_key wrote (updated or deleted), in *user_id; STORE_NOT_FOUND
+ * when it wrote none in the last 10 minutes (records are kept that long). */
+enum store_status store_write_done(struct store *s, const char *request_key, int64_t *user_id);
+
+/* Whether the client address (a budget's key: throttle_address_key) has
+ * logged in to user_id with the password whose tag (password_tag) is tag:
+ * *known. An account remembers its last 8 such addresses. */
+enum store_status store_login_address_known(struct store *s, int64_t user_id, const char *address,
+					    const char *tag, bool *known);
+/* Remembers that address logged in to user_id with the password of tag
+ * (forgetting the account's least recent address past 8). */
+enum store_status store_login_address_remember(struct store *s, int64_t user_id, const char *address,
+					       const char *tag);
+
+/* Whether the store keeps the budgets that protect an account (throttle.h)
+ * for every host of the deployment: PostgreSQL does; SQLite, one host by
+ * construction, leaves them to the pool's shared memory. */
+bool store_keeps_budgets(const struct store *s);
+/* Spends one request of the budget key names (a 32-byte keyed digest):
+ * burst at once, then one every interval_ms, counted on the database's
+ * clock (GCRA). *wait: 0 when it may go on, else the whole seconds before
+ * the next one would be let through. Full budgets are deleted now and then,
+ * so only budgets in use take room. */
+enum store_status store_budget_take(struct store *s, const unsigned char key[32], int burst, int interval_ms,
+				    int *wait);
 
 /* The database url names, for a message: a SQLite file's path, or a
  * PostgreSQL database's name and host (never its password). Returns out. */

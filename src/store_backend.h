@@ -24,6 +24,17 @@ enum stmt_id {
 	ST_DELETE,
 	ST_USERNAME_USED,
 	ST_EMAIL_USED,
+	ST_ADDRESS_KNOWN,
+	ST_ADDRESS_REMEMBER,
+	ST_ADDRESS_TRIM,
+	ST_BUDGET_TAKE,  /* PostgreSQL only (SQLite's budgets are the pool's, in memory) */
+	ST_BUDGET_PURGE, /* PostgreSQL only */
+	ST_BEGIN,        /* SQLite only: a write and its record in one transaction */
+	ST_COMMIT,       /* SQLite only */
+	ST_ROLLBACK,     /* SQLite only */
+	ST_WRITE_RECORD, /* SQLite only (PostgreSQL's writes record themselves) */
+	ST_WRITE_DONE,
+	ST_WRITES_PURGE,
 	ST_COUNT,
 };
 
@@ -42,8 +53,18 @@ struct store_ops {
 				       void *arg);
 	enum store_status (*user_clash)(struct store *s, const struct user_fields *in, int64_t id);
 	enum store_status (*user_create)(struct store *s, const struct user_fields *in, int64_t *id);
-	enum store_status (*user_update)(struct store *s, int64_t id, const struct user_fields *in);
-	enum store_status (*user_delete)(struct store *s, int64_t id);
+	enum store_status (*user_update)(struct store *s, int64_t id, const struct user_fields *in,
+					 const char *request_key);
+	enum store_status (*user_delete)(struct store *s, int64_t id, const char *expected_hash,
+					 const char *request_key);
+	enum store_status (*write_done)(struct store *s, const char *request_key, int64_t *user_id);
+	enum store_status (*address_known)(struct store *s, int64_t user_id, const char *address,
+					   const char *tag, bool *known);
+	enum store_status (*address_remember)(struct store *s, int64_t user_id, const char *address,
+					      const char *tag);
+	/* NULL: the backend keeps no budgets (store_keeps_budgets) */
+	enum store_status (*budget_take)(struct store *s, const unsigned char key[32], int burst,
+					 int interval_ms, int *wait);
 	int (*migrate)(const char *url, const char *dir, int *applied, char *err, size_t errsz);
 	int (*pending)(const char *url, const char *dir, char *err, size_t errsz);
 };

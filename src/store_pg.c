@@ -36,7 +36,19 @@
 #define PG_RETRY_AFTER_MS 100                   /* between two failed connection attempts */
 #define PG_MIGRATE_LOCK   7226173505372651823LL /* pg_advisory_lock key of `fast_zero migrate` */
 
-enum { OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 5 };
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 8 };
+
+#define PG_BUDGET_PURGE_MS 10000 /* how often a worker deletes the full budgets */
+#define PG_WRITES_PURGE_MS 60000 /* how often a worker that writes deletes old write records */
+
+/* The record of the write w made, under the request id the parameter names
+ * ('' for none): a common table expression of ST_UPDATE and ST_DELETE. */
+#define WRITE_RECORD(id)                                                                                     \
+	"r AS (INSERT INTO write_requests (request_key, user_id, done_at) SELECT " id ", id, now() FROM w "   \
+	"WHERE " id " <> '' ON CONFLICT DO NOTHING)"
+
+/* The database's clock, in unix milliseconds, the same for every host. */
+#define DB_NOW_MS "(extract(epoch FROM statement_timestamp()) * 1000)::int8"
 
 struct stmt_def {
 	const char *sql;
@@ -66,15 +78,58 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 	[ST_CREATE] = {"INSERT INTO users (username, email, password) VALUES ($1, $2, $3) RETURNING id",
 		       3,
 		       {OID_TEXT, OID_TEXT, OID_TEXT}},
-	[ST_UPDATE] = {"UPDATE users SET username = $1, email = $2, password = $3, password_changed_at = "
-		       "CASE WHEN $5 <> 0 THEN now() ELSE password_changed_at END WHERE id = $4",
-		       5,
-		       {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8}},
-	[ST_DELETE] = {"DELETE FROM users WHERE id = $1", 1, {OID_INT8}},
+	/* A write and its record under the request's id ($7, $3: '' for none)
+	 * in one statement; the rows it changed. */
+	[ST_UPDATE] =
+		{"WITH w AS (UPDATE users SET username = $1, email = $2, password = $3, password_changed_at "
+		 "= "
+		 "CASE WHEN $5 <> 0 THEN now() ELSE password_changed_at END WHERE id = $4 AND password = $6 "
+		 "RETURNING id), " WRITE_RECORD("$7") " SELECT count(*) FROM w",
+		 7,
+		 {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8, OID_TEXT, OID_TEXT}},
+	[ST_DELETE] =
+		{"WITH w AS (DELETE FROM users WHERE id = $1 AND password = $2 RETURNING id), " WRITE_RECORD(
+			 "$3") " SELECT count(*) FROM w",
+		 3,
+		 {OID_INT8, OID_TEXT, OID_TEXT}},
+	[ST_WRITE_DONE] = {"SELECT user_id FROM write_requests WHERE request_key = $1", 1, {OID_TEXT}},
+	[ST_WRITES_PURGE] = {"DELETE FROM write_requests WHERE done_at < now() - interval '10 minutes'",
+			     0,
+			     {0}},
 	[ST_USERNAME_USED] = {"SELECT 1 FROM users WHERE username = $1 AND id <> $2",
 			      2,
 			      {OID_TEXT, OID_INT8}},
 	[ST_EMAIL_USED] = {"SELECT 1 FROM users WHERE email = $1 AND id <> $2", 2, {OID_TEXT, OID_INT8}},
+	[ST_ADDRESS_KNOWN] =
+		{"SELECT 1 FROM login_addresses WHERE user_id = $1 AND address = $2 AND password_tag = $3",
+		 3,
+		 {OID_INT8, OID_TEXT, OID_TEXT}},
+	[ST_ADDRESS_REMEMBER] =
+		{"INSERT INTO login_addresses (user_id, address, password_tag, last_login) VALUES "
+		 "($1, $2, $3, now()) ON CONFLICT (user_id, address) DO UPDATE SET "
+		 "password_tag = excluded.password_tag, last_login = excluded.last_login",
+		 3,
+		 {OID_INT8, OID_TEXT, OID_TEXT}},
+	[ST_ADDRESS_TRIM] =
+		{"DELETE FROM login_addresses WHERE user_id = $1 AND address NOT IN (SELECT address "
+		 "FROM login_addresses WHERE user_id = $1 ORDER BY last_login DESC LIMIT 8)",
+		 1,
+		 {OID_INT8}},
+	/* GCRA in one statement, under the row's lock: $2 the tolerance (the
+	 * burst less one, in intervals), $3 the interval, both in ms. A take
+	 * is let through when the budget's tat is at most the tolerance ahead
+	 * of now, and then moves tat one interval on; excluded.tat is now +
+	 * the interval. Returns whether it went through and, when not, the ms
+	 * until the next one would. */
+	[ST_BUDGET_TAKE] = {"INSERT INTO budgets AS b (key, tat) VALUES ($1, " DB_NOW_MS " + $3) "
+			    "ON CONFLICT (key) DO UPDATE SET "
+			    "allowed = greatest(b.tat, excluded.tat - $3) - (excluded.tat - $3) <= $2, "
+			    "tat = CASE WHEN greatest(b.tat, excluded.tat - $3) - (excluded.tat - $3) <= $2 "
+			    "THEN greatest(b.tat, excluded.tat - $3) + $3 ELSE b.tat END "
+			    "RETURNING allowed::int, greatest(0, tat - $2 - " DB_NOW_MS ")",
+			    3,
+			    {OID_BYTEA, OID_INT8, OID_INT8}},
+	[ST_BUDGET_PURGE] = {"DELETE FROM budgets WHERE tat < " DB_NOW_MS, 0, {0}},
 };
 
 /* What every session sets first. synchronous_commit is the server's default,
@@ -93,6 +148,8 @@ struct pg_store {
 	int64_t session_timeout_ms;  /* this connection's statement_timeout; -1 unknown */
 	struct buf strings;          /* the current struct user's text */
 	struct timespec last_failed; /* the last failed connection attempt */
+	int64_t purged_ms;           /* when this worker last deleted full budgets (clock_ms) */
+	int64_t writes_purged_ms;    /* when it last deleted old write records */
 	char error[256];
 };
 
@@ -109,6 +166,13 @@ static void add_text(struct params *p, const char *v, size_t len)
 {
 	p->values[p->n] = v ? v : "";
 	p->lengths[p->n] = v ? (int)len : 0;
+	p->formats[p->n++] = 1;
+}
+
+static void add_bytes(struct params *p, const unsigned char *v, size_t len)
+{
+	p->values[p->n] = (const char *)v;
+	p->lengths[p->n] = (int)len;
 	p->formats[p->n++] = 1;
 }
 
@@ -682,7 +746,33 @@ static enum store_status pg_user_create(struct store *base, const struct user_fi
 	return status;
 }
 
-static enum store_status pg_user_update(struct store *base, int64_t id, const struct user_fields *in)
+/* Every PG_WRITES_PURGE_MS, a worker that records writes deletes the
+ * records older than 10 minutes (a failure leaves them for the next time). */
+static void purge_writes(struct pg_store *s)
+{
+	struct params p = {0};
+	int64_t now = clock_ms();
+	if (now - s->writes_purged_ms < PG_WRITES_PURGE_MS)
+		return;
+	s->writes_purged_ms = now;
+	exec_stmt(s, ST_WRITES_PURGE, &p, NULL);
+}
+
+/* The outcome of a recorded write (ST_UPDATE, ST_DELETE) whose result is r:
+ * STORE_NOT_FOUND when it changed no row. Clears r. */
+static enum store_status written(struct pg_store *s, enum store_status status, PGresult *r,
+				 const char *request_key)
+{
+	if (status == STORE_OK && (PQntuples(r) != 1 || int_of(r, 0, 0) == 0))
+		status = STORE_NOT_FOUND;
+	PQclear(r);
+	if (status == STORE_OK && request_key && *request_key)
+		purge_writes(s);
+	return status;
+}
+
+static enum store_status pg_user_update(struct store *base, int64_t id, const struct user_fields *in,
+					const char *request_key)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
@@ -691,23 +781,95 @@ static enum store_status pg_user_update(struct store *base, int64_t id, const st
 		return STORE_UNSTORABLE;
 	add_int8(&p, id);
 	add_int8(&p, in->password_changed);
+	add_text(&p, in->expected_hash, in->expected_hash ? strlen(in->expected_hash) : 0);
+	add_text(&p, request_key, request_key ? strlen(request_key) : 0);
 	enum store_status status = write_user(s, ST_UPDATE, &p, in, id, &r);
-	if (status == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
-		status = STORE_NOT_FOUND;
-	PQclear(r);
-	return status;
+	return written(s, status, r, request_key);
 }
 
-static enum store_status pg_user_delete(struct store *base, int64_t id)
+static enum store_status pg_user_delete(struct store *base, int64_t id, const char *expected_hash,
+					const char *request_key)
 {
 	struct pg_store *s = (struct pg_store *)base;
 	struct params p = {0};
 	PGresult *r = NULL;
 	add_int8(&p, id);
+	add_text(&p, expected_hash, expected_hash ? strlen(expected_hash) : 0);
+	add_text(&p, request_key, request_key ? strlen(request_key) : 0);
 	enum store_status status = exec_stmt(s, ST_DELETE, &p, &r);
-	if (status == STORE_OK && strcmp(PQcmdTuples(r), "0") == 0)
+	return written(s, status, r, request_key);
+}
+
+static enum store_status pg_write_done(struct store *base, const char *request_key, int64_t *user_id)
+{
+	struct params p = {0};
+	PGresult *r = NULL;
+	add_text(&p, request_key, strlen(request_key));
+	enum store_status status = exec_stmt((struct pg_store *)base, ST_WRITE_DONE, &p, &r);
+	if (status == STORE_OK && PQntuples(r) == 0)
 		status = STORE_NOT_FOUND;
+	else if (status == STORE_OK)
+		*user_id = int_of(r, 0, 0);
 	PQclear(r);
+	return status;
+}
+
+static enum store_status pg_address_known(struct store *base, int64_t user_id, const char *address,
+					  const char *tag, bool *known)
+{
+	struct params p = {0};
+	PGresult *r = NULL;
+	add_int8(&p, user_id);
+	add_text(&p, address, strlen(address));
+	add_text(&p, tag, strlen(tag));
+	enum store_status status = exec_stmt((struct pg_store *)base, ST_ADDRESS_KNOWN, &p, &r);
+	*known = status == STORE_OK && PQntuples(r) > 0;
+	PQclear(r);
+	return status;
+}
+
+static enum store_status pg_address_remember(struct store *base, int64_t user_id, const char *address,
+					     const char *tag)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct params p = {0}, trim = {0};
+	add_int8(&p, user_id);
+	add_text(&p, address, strlen(address));
+	add_text(&p, tag, strlen(tag));
+	add_int8(&trim, user_id);
+	enum store_status status = exec_stmt(s, ST_ADDRESS_REMEMBER, &p, NULL);
+	return status == STORE_OK ? exec_stmt(s, ST_ADDRESS_TRIM, &trim, NULL) : status;
+}
+
+/* Every PG_BUDGET_PURGE_MS, a worker that takes budgets deletes the full
+ * ones (a failure only leaves them for the next time). */
+static void purge_budgets(struct pg_store *s)
+{
+	struct params p = {0};
+	int64_t now = clock_ms();
+	if (now - s->purged_ms < PG_BUDGET_PURGE_MS)
+		return;
+	s->purged_ms = now;
+	exec_stmt(s, ST_BUDGET_PURGE, &p, NULL);
+}
+
+static enum store_status pg_budget_take(struct store *base, const unsigned char key[32], int burst,
+					int interval_ms, int *wait)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct params p = {0};
+	PGresult *r = NULL;
+	add_bytes(&p, key, 32);
+	add_int8(&p, (int64_t)interval_ms * (burst - 1));
+	add_int8(&p, interval_ms);
+	enum store_status status = exec_stmt(s, ST_BUDGET_TAKE, &p, &r);
+	if (status == STORE_OK && PQntuples(r) == 1 && int_of(r, 0, 0) == 0) { /* refused */
+		int64_t ms = int_of(r, 0, 1);
+		*wait = ms > 0 ? (int)((ms + 999) / 1000) : 1;
+	}
+	PQclear(r);
+	if (status == STORE_OK)
+		purge_budgets(s);
 	return status;
 }
 
@@ -896,6 +1058,10 @@ const struct store_ops store_pg_ops = {
 	.user_create = pg_user_create,
 	.user_update = pg_user_update,
 	.user_delete = pg_user_delete,
+	.write_done = pg_write_done,
+	.address_known = pg_address_known,
+	.address_remember = pg_address_remember,
+	.budget_take = pg_budget_take,
 	.migrate = pg_migrate,
 	.pending = pg_pending,
 };

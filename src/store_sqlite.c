@@ -41,12 +41,33 @@ static const char *const stmt_sql[ST_COUNT] = {
 		     "INDEXED BY ix_users_id ORDER BY id LIMIT 1 OFFSET ?2) ORDER BY id LIMIT ?1"),
 	[ST_CREATE] =
 		"INSERT INTO users (username, email, password, created_at) VALUES (?, ?, ?, " NOW_MS ")",
-	[ST_UPDATE] = "UPDATE users SET username = ?1, email = ?2, password = ?3, password_changed_at = "
-		      "CASE WHEN ?5 THEN " NOW_MS " ELSE password_changed_at END WHERE id = ?4",
-	[ST_DELETE] = "DELETE FROM users WHERE id = ?",
+	[ST_UPDATE] =
+		"UPDATE users SET username = ?1, email = ?2, password = ?3, password_changed_at = "
+		"CASE WHEN ?5 THEN " NOW_MS " ELSE password_changed_at END WHERE id = ?4 AND password = ?6",
+	[ST_DELETE] = "DELETE FROM users WHERE id = ?1 AND password = ?2",
 	[ST_USERNAME_USED] = "SELECT 1 FROM users WHERE username = ? AND id != ?",
 	[ST_EMAIL_USED] = "SELECT 1 FROM users WHERE email = ? AND id != ?",
+	[ST_ADDRESS_KNOWN] =
+		"SELECT 1 FROM login_addresses WHERE user_id = ?1 AND address = ?2 AND password_tag = ?3",
+	[ST_ADDRESS_REMEMBER] =
+		"INSERT INTO login_addresses (user_id, address, password_tag, last_login) VALUES "
+		"(?1, ?2, ?3, " NOW_MS ") ON CONFLICT (user_id, address) DO UPDATE SET "
+		"password_tag = excluded.password_tag, last_login = excluded.last_login",
+	[ST_ADDRESS_TRIM] =
+		"DELETE FROM login_addresses WHERE user_id = ?1 AND address NOT IN (SELECT address "
+		"FROM login_addresses WHERE user_id = ?1 ORDER BY last_login DESC LIMIT 8)",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_WRITE_RECORD] =
+		"INSERT OR IGNORE INTO write_requests (request_key, user_id, done_at) VALUES (?, ?, " NOW_MS
+		")",
+	[ST_WRITE_DONE] = "SELECT user_id FROM write_requests WHERE request_key = ?",
+	[ST_WRITES_PURGE] = "DELETE FROM write_requests WHERE done_at < strftime('%Y-%m-%d %H:%M:%f', 'now', "
+			    "'-10 minutes')",
 };
+
+#define WRITES_PURGE_MS 60000 /* how often a worker that writes deletes old write records */
 
 /* A connection and its prepared statements. */
 struct connection {
@@ -62,6 +83,7 @@ struct sqlite_store {
 	uint32_t epoch;           /* counts this store's own writes and reconnections, which
 			 * PRAGMA data_version does not see */
 	char *path;               /* to reconnect when a read-only disk is writable again */
+	int64_t purged_ms;        /* when this worker last deleted old write records (clock_ms) */
 	struct buf strings;       /* the current struct user's text */
 	char error[256];
 };
@@ -127,6 +149,8 @@ static int connect_to(struct connection *c, struct sqlite_store *s, const char *
 		c->read_only = true;
 	}
 	for (int i = 0; i < ST_COUNT; i++) {
+		if (!stmt_sql[i])
+			continue; /* not needed here (see store_backend.h) */
 		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
 				       NULL) != SQLITE_OK) {
 			snprintf(err, errsz, "%s: %s (has `fast_zero migrate` run?)", path,
@@ -218,12 +242,11 @@ static const char *sq_last_error(const struct store *base)
 	return s->error;
 }
 
-/* Maps a SQLite result code to a store status, noting the cause. */
-static enum store_status status_of(struct sqlite_store *s, int rc)
+/* The store status of a SQLite result code. */
+static enum store_status kind_of(int rc)
 {
 	if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return STORE_OK;
-	snprintf(s->error, sizeof s->error, "sqlite: %s (%d)", sqlite3_errmsg(s->conn.db), rc);
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED: return STORE_BUSY;
@@ -234,6 +257,14 @@ static enum store_status status_of(struct sqlite_store *s, int rc)
 	case SQLITE_CANTOPEN: return STORE_UNAVAILABLE;
 	default: return STORE_ERROR;
 	}
+}
+
+/* Maps a SQLite result code to a store status, noting the cause. */
+static enum store_status status_of(struct sqlite_store *s, int rc)
+{
+	if (kind_of(rc) != STORE_OK)
+		snprintf(s->error, sizeof s->error, "sqlite: %s (%d)", sqlite3_errmsg(s->conn.db), rc);
+	return kind_of(rc);
 }
 
 /* The statement, ready to bind; the call using it starts with no error noted. */
@@ -427,36 +458,159 @@ static enum store_status sq_user_create(struct store *base, const struct user_fi
 	return status;
 }
 
-static enum store_status sq_user_update(struct store *base, int64_t id, const struct user_fields *in)
+/* Steps a statement bound already and resets it; its result code, a
+ * failure's cause noted. */
+static int step(struct sqlite_store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	status_of(s, rc);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Every WRITES_PURGE_MS, a worker that records writes deletes the records
+ * older than 10 minutes (a failure leaves them for the next time). */
+static void purge_writes(struct sqlite_store *s)
+{
+	int64_t now = clock_ms();
+	char error[sizeof s->error];
+	if (now - s->purged_ms < WRITES_PURGE_MS)
+		return;
+	s->purged_ms = now;
+	memcpy(error, s->error, sizeof error);
+	sqlite3_step(s->conn.stmt[ST_WRITES_PURGE]);
+	sqlite3_reset(s->conn.stmt[ST_WRITES_PURGE]);
+	memcpy(s->error, error, sizeof error);
+}
+
+/* Steps the write st (bound already) and, when it changed a row and
+ * request_key names a request, records that request's write to user_id, in
+ * the same transaction. The first failing result code, else SQLITE_DONE;
+ * *changes the rows st changed. */
+static int step_recorded(struct sqlite_store *s, sqlite3_stmt *st, const char *request_key, int64_t user_id,
+			 int *changes)
+{
+	bool record = request_key && *request_key;
+	int rc = record ? step(s, stmt(s, ST_BEGIN)) : SQLITE_DONE;
+	*changes = 0;
+	if (rc == SQLITE_DONE && (rc = step(s, st)) == SQLITE_DONE)
+		*changes = sqlite3_changes(s->conn.db);
+	if (!record)
+		return rc;
+	if (rc == SQLITE_DONE && *changes) {
+		sqlite3_stmt *r = s->conn.stmt[ST_WRITE_RECORD];
+		sqlite3_bind_text(r, 1, request_key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(r, 2, user_id);
+		rc = step(s, r);
+	}
+	if (rc == SQLITE_DONE)
+		rc = step(s, s->conn.stmt[ST_COMMIT]);
+	if (rc != SQLITE_DONE) { /* the failure's cause is noted already */
+		sqlite3_step(s->conn.stmt[ST_ROLLBACK]);
+		sqlite3_reset(s->conn.stmt[ST_ROLLBACK]);
+	} else if (*changes) {
+		purge_writes(s);
+	}
+	return rc;
+}
+
+static enum store_status sq_user_update(struct store *base, int64_t id, const struct user_fields *in,
+					const char *request_key)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
+	int changes;
 	if (ready != STORE_OK)
 		return ready;
 	sqlite3_stmt *st = stmt(s, ST_UPDATE);
 	bind_fields(st, in);
 	sqlite3_bind_int64(st, 4, id);
 	sqlite3_bind_int(st, 5, in->password_changed);
-	enum store_status status = write_user(s, st, in, id);
-	if (status == STORE_OK && sqlite3_changes(s->conn.db) == 0)
-		return STORE_NOT_FOUND;
-	return status;
+	sqlite3_bind_text(st, 6, in->expected_hash, -1, SQLITE_STATIC);
+	int rc = step_recorded(s, st, request_key, id, &changes);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return which_taken(s, in, id);
+	if (rc != SQLITE_DONE)
+		return kind_of(rc);
+	return changes ? STORE_OK : STORE_NOT_FOUND;
 }
 
-static enum store_status sq_user_delete(struct store *base, int64_t id)
+static enum store_status sq_user_delete(struct store *base, int64_t id, const char *expected_hash,
+					const char *request_key)
 {
 	struct sqlite_store *s = (struct sqlite_store *)base;
 	enum store_status ready = writable(s);
+	int changes;
 	if (ready != STORE_OK)
 		return ready;
 	sqlite3_stmt *st = stmt(s, ST_DELETE);
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, expected_hash, -1, SQLITE_STATIC);
+	int rc = step_recorded(s, st, request_key, id, &changes);
+	if (rc != SQLITE_DONE)
+		return kind_of(rc);
+	return changes ? STORE_OK : STORE_NOT_FOUND;
+}
+
+static enum store_status sq_write_done(struct store *base, const char *request_key, int64_t *user_id)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
+	sqlite3_stmt *st = stmt(s, ST_WRITE_DONE);
+	sqlite3_bind_text(st, 1, request_key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
+	enum store_status status = rc == SQLITE_ROW    ? STORE_OK
+				   : rc == SQLITE_DONE ? STORE_NOT_FOUND
+						       : status_of(s, rc);
+	if (rc == SQLITE_ROW)
+		*user_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return status;
+}
+
+static enum store_status sq_address_known(struct store *base, int64_t user_id, const char *address,
+					  const char *tag, bool *known)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	*known = false;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
+	sqlite3_stmt *st = stmt(s, ST_ADDRESS_KNOWN);
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*known = rc == SQLITE_ROW;
 	enum store_status status = status_of(s, rc);
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE && sqlite3_changes(s->conn.db) == 0)
-		return STORE_NOT_FOUND;
 	return status;
+}
+
+/* Runs a write statement already bound; its status. */
+static enum store_status run_write(struct sqlite_store *s, sqlite3_stmt *st)
+{
+	enum store_status status = status_of(s, sqlite3_step(st));
+	sqlite3_reset(st);
+	return status;
+}
+
+static enum store_status sq_address_remember(struct store *base, int64_t user_id, const char *address,
+					     const char *tag)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum store_status status = writable(s);
+	if (status != STORE_OK)
+		return status;
+	sqlite3_stmt *st = stmt(s, ST_ADDRESS_REMEMBER);
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+	if ((status = run_write(s, st)) != STORE_OK)
+		return status;
+	st = stmt(s, ST_ADDRESS_TRIM);
+	sqlite3_bind_int64(st, 1, user_id);
+	return run_write(s, st);
 }
 
 static void sq_describe(const char *url, char *out, size_t outsz)
@@ -509,6 +663,9 @@ const struct store_ops store_sqlite_ops = {
 	.user_create = sq_user_create,
 	.user_update = sq_user_update,
 	.user_delete = sq_user_delete,
+	.write_done = sq_write_done,
+	.address_known = sq_address_known,
+	.address_remember = sq_address_remember,
 	.migrate = sq_migrate,
 	.pending = sq_pending,
 };

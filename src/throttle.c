@@ -1,8 +1,10 @@
 /* throttle.c -- shared token buckets (see throttle.h). */
 #include "throttle.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,7 +16,10 @@
 enum { SETS = 4096, WAYS = 4 };
 
 const struct throttle_rule throttle_address = {.name = "address", .burst = 40, .interval_ms = 250};
-const struct throttle_rule throttle_login = {.name = "login", .burst = 10, .interval_ms = 2000};
+const struct throttle_rule throttle_login = {
+	.name = "login", .burst = 10, .interval_ms = 2000, .login = true, .shared = true};
+const struct throttle_rule throttle_login_known = {
+	.name = "login-known", .burst = 10, .interval_ms = 2000, .login = true, .shared = true};
 const struct throttle_rule throttle_update = {.name = "update", .burst = 10, .interval_ms = 1000};
 
 struct entry {
@@ -113,4 +118,24 @@ int throttle_take(const struct throttle_rule *rule, const char *key, size_t len)
 		e->tat = tat + interval;
 	pthread_mutex_unlock(&t->lock);
 	return wait;
+}
+
+char *throttle_address_key(const char *addr, char out[THROTTLE_ADDRESS_MAX])
+{
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+	if (!addr)
+		addr = ""; /* a request that came with no REMOTE_ADDR */
+	if (inet_pton(AF_INET6, addr, a) != 1) {
+		snprintf(out, THROTTLE_ADDRESS_MAX, "%s", addr);
+		return out;
+	}
+	if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)a)) {
+		snprintf(out, THROTTLE_ADDRESS_MAX, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+		return out;
+	}
+	memset(a + 8, 0, 8);
+	inet_ntop(AF_INET6, a, text, sizeof text);
+	snprintf(out, THROTTLE_ADDRESS_MAX, "%s/64", text);
+	return out;
 }

@@ -4,6 +4,7 @@
 
 #include "../audit.h"
 #include "../email.h"
+#include "../log.h"
 #include "../scoreboard.h"
 #include "routes.h"
 
@@ -83,20 +84,97 @@ static void login_email(const struct login_form *l, struct buf *email)
 	buf_free(&reason);
 }
 
-/* Verifies the password of the login of u (found: else none), counted and
- * audited, and answers a token or 401. */
-static void verify(struct ctx *c, const struct user *u, bool found, const struct login_form *l,
+/* The account a login names, copied out of the store (its strings last
+ * only until the store's next call): found or not, its id, stored email and
+ * password hash (and that hash's tag), and whether the client's address
+ * (its budget key) has logged in to it with that password before. */
+struct account {
+	bool found, known_address;
+	int64_t id;
+	struct buf email, hash;
+	char tag[PASSWORD_TAG_LEN + 1];
+	char address[THROTTLE_ADDRESS_MAX];
+};
+
+static void account_init(struct account *a)
+{
+	*a = (struct account){0};
+	buf_init(&a->email);
+	buf_init(&a->hash);
+}
+
+static void account_free(struct account *a)
+{
+	buf_free(&a->email);
+	buf_free(&a->hash);
+}
+
+/* The account with this email, copied (check buf_ok on its strings), and
+ * whether the client's address is one it remembers; STORE_OK also when
+ * there is none (a->found false: the lookup of the address is made anyway,
+ * for the same time), or why the store failed. */
+static enum store_status read_account(struct ctx *c, const struct buf *email, struct account *a)
+{
+	struct user u;
+	throttle_address_key(c->req->remote_addr, a->address);
+	enum store_status status = store_user_by_email(c->app->store, email->data, email->len, &u);
+	if (status != STORE_OK && status != STORE_NOT_FOUND)
+		return status;
+	if (status == STORE_OK) {
+		a->found = true;
+		a->id = u.id;
+		buf_add(&a->email, u.email, u.email_len);
+		buf_cstr(&a->email);
+		buf_adds(&a->hash, u.password_hash);
+		buf_cstr(&a->hash);
+		password_tag(c->app->settings, u.password_hash, a->tag);
+	}
+	return store_login_address_known(c->app->store, a->id, a->address, a->tag, &a->known_address);
+}
+
+/* The login's budget: the email's, or, from an address the account
+ * remembers, the (email, address) pair's own, which no other address
+ * spends. false when it answered (429, or the store's failure). */
+static bool login_budget_or_reply(struct ctx *c, const struct account *a, const struct buf *email)
+{
+	struct buf key;
+	if (!a->known_address)
+		return throttle_or_reply(c, &throttle_login, email->data, email->len);
+	buf_init(&key);
+	buf_add(&key, email->data, email->len);
+	buf_addc(&key, '\n');
+	buf_adds(&key, a->address);
+	bool ok = throttle_or_reply(c, &throttle_login_known, key.data, key.len);
+	buf_free(&key);
+	return ok;
+}
+
+/* After a successful login: the client's address is remembered for the
+ * account (with the tag of the hash it verified against). A failure only
+ * costs the address its own budget next time: logged, not answered. */
+static void remember_address(struct ctx *c, const struct account *a)
+{
+	enum store_status status = store_login_address_remember(c->app->store, a->id, a->address, a->tag);
+	if (status != STORE_OK)
+		log_info("request %s: the login's address is not remembered: %s", c->req->request_id,
+			 store_last_error(c->app->store));
+}
+
+/* Verifies the password of the login of a (against a dummy hash when it
+ * was not found), counted and audited, and answers a token bound to the
+ * hash it was verified against, or 401. */
+static void verify(struct ctx *c, const struct account *a, const struct login_form *l,
 		   const struct buf *email)
 {
-	const char *hash = found ? u->password_hash : NULL;
-	int64_t id = found ? u->id : 0;
+	const char *hash = a->found ? a->hash.data : NULL;
 	if (password_verify(&c->app->gate, hash, l->password, l->password_len)) {
 		scoreboard_login(SB_LOGIN_SUCCESS);
-		audit_login(c, email->data, email->len, id, NULL);
-		reply_token(c, u->email, -1);
+		audit_login(c, email->data, email->len, a->id, NULL);
+		remember_address(c, a);
+		reply_token(c, a->email.data, -1, a->hash.data);
 	} else {
 		scoreboard_login(hash ? SB_LOGIN_BAD_PASSWORD : SB_LOGIN_UNKNOWN_EMAIL);
-		audit_login(c, email->data, email->len, id, hash ? "bad_password" : "unknown_email");
+		audit_login(c, email->data, email->len, a->id, hash ? "bad_password" : "unknown_email");
 		http_error(c->res, 401, "Incorrect email or password");
 	}
 }
@@ -104,22 +182,31 @@ static void verify(struct ctx *c, const struct user *u, bool found, const struct
 /* Verifies the password (against a dummy hash when the email is unknown, so
  * both failures take the same time) and answers a token or 401; 429 when the
  * account has spent its login budget (known or not: the answer says nothing
- * about which). */
+ * about which), or the client's address its own one for the account. */
 static void log_in(struct ctx *c, const struct login_form *l)
 {
-	struct user u;
+	struct account a;
 	struct buf email;
 	buf_init(&email);
+	account_init(&a);
 	login_email(l, &email);
-	enum store_status status = store_user_by_email(c->app->store, email.data, email.len, &u);
-	if (status != STORE_OK && status != STORE_NOT_FOUND) {
+	enum store_status status = read_account(c, &email, &a);
+	if (status != STORE_OK) {
 		reply_store_failure(c, status);
-	} else if (!throttle_or_reply(c, &throttle_login, email.data, email.len)) {
-		scoreboard_login(SB_LOGIN_THROTTLED);
-		audit_login(c, email.data, email.len, status == STORE_OK ? u.id : 0, "throttled");
+	} else if (!buf_ok(&a.email) || !buf_ok(&a.hash)) {
+		http_internal_error(c->res, c->req, "out of memory reading the account");
+	} else if (!login_budget_or_reply(c, &a, &email)) {
+		/* Throttled: a budget or the gate's share spent (429), or no turn
+		 * at the gate within HASH_QUEUE_TIMEOUT (503, the request late);
+		 * not a store failure. */
+		if (c->res->status == 429 || (c->res->status == 503 && hash_gate_late(&c->app->gate))) {
+			scoreboard_login(SB_LOGIN_THROTTLED);
+			audit_login(c, email.data, email.len, a.id, "throttled");
+		}
 	} else {
-		verify(c, &u, status == STORE_OK, l, &email);
+		verify(c, &a, l, &email);
 	}
+	account_free(&a);
 	buf_free(&email);
 }
 
@@ -142,6 +229,6 @@ void auth_refresh_token(struct ctx *c)
 	int64_t session;
 	if (current_user_or_reply(c, &me, &session)) {
 		audit_refresh(c, me.id);
-		reply_token(c, me.email, session);
+		reply_token(c, me.email, session, me.password_hash);
 	}
 }

@@ -25,37 +25,92 @@ static const char *bearer_token(const char *authorization)
 	return space ? space + 1 : "";
 }
 
-/* The token's claims held against the account: valid, and not older than
- * the account or its last password change (see token_fresh). */
+/* The token's claims held against the account: valid, granted against the
+ * hash stored now, and not older than the account or its last password
+ * change (see token_fresh). */
 static enum store_status token_user(struct ctx *c, const char *token, struct user *me, int64_t *session)
 {
 	struct token_claims claims;
+	char tag[PASSWORD_TAG_LEN + 1];
 	enum store_status status = STORE_NOT_FOUND;
 	token_claims_init(&claims);
 	if (token_read(c->app->settings, token, time(NULL), &claims))
 		status = store_user_by_email(c->app->store, claims.subject.data, claims.subject.len, me);
-	if (status == STORE_OK && !token_fresh(&claims, me->created_ms, me->password_changed_ms))
-		status = STORE_NOT_FOUND;
+	if (status == STORE_OK) {
+		password_tag(c->app->settings, me->password_hash, tag);
+		if (!token_fresh(&claims, me->created_ms, me->password_changed_ms, tag))
+			status = STORE_NOT_FOUND;
+	}
 	if (session)
 		*session = token_session_start(&claims);
 	token_claims_free(&claims);
 	return status;
 }
 
-bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
+/* Who is calling: STORE_OK with me (and session); STORE_NOT_FOUND when the
+ * token opens no account, *no_token set when there is none at all; or why
+ * the store failed. */
+static enum store_status caller(struct ctx *c, struct user *me, int64_t *session, bool *no_token)
 {
 	const char *token = bearer_token(c->req->authorization);
-	if (!token) {
+	*no_token = !token;
+	return token ? token_user(c, token, me, session) : STORE_NOT_FOUND;
+}
+
+static void reply_not_caller(struct ctx *c, enum store_status status, bool no_token)
+{
+	if (no_token)
 		http_error(c->res, 401, "Not authenticated");
-		return false;
-	}
-	enum store_status status = token_user(c, token, me, session);
-	if (status == STORE_OK)
-		return true;
-	if (status == STORE_NOT_FOUND)
+	else if (status == STORE_NOT_FOUND)
 		http_error(c->res, 401, "Could not validate credentials");
 	else
 		reply_store_failure(c, status);
+}
+
+bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session)
+{
+	bool no_token;
+	enum store_status status = caller(c, me, session, &no_token);
+	if (status == STORE_OK)
+		return true;
+	reply_not_caller(c, status, no_token);
+	return false;
+}
+
+const char *write_key(const struct ctx *c, char out[WRITE_KEY_MAX])
+{
+	const char *token = bearer_token(c->req->authorization);
+	unsigned char digest[32];
+	size_t n = strlen(c->req->request_id);
+	if (!token || !*token || strcmp(c->req->request_id, "-") == 0 || n > 64)
+		return NULL;
+	secret_digest(c->app->settings, "fast_zero write token", token, strlen(token), digest);
+	memcpy(out, c->req->request_id, n);
+	out[n++] = ' ';
+	for (int i = 0; i < 8; i++, n += 2) /* 16 hex digits of the token's tag */
+		snprintf(out + n, WRITE_KEY_MAX - n, "%02x", digest[i]);
+	return out;
+}
+
+bool written_already(struct ctx *c)
+{
+	int64_t path_id, done = 0;
+	char key[WRITE_KEY_MAX];
+	return write_key(c, key) && c->path_arg && parse_int(c->path_arg, c->path_arg_len, &path_id) &&
+	       store_write_done(c->app->store, key, &done) == STORE_OK && done == path_id;
+}
+
+bool writer_or_reply(struct ctx *c, struct user *me, bool *again)
+{
+	bool no_token;
+	enum store_status status = caller(c, me, NULL, &no_token);
+	*again = false;
+	if (status == STORE_OK)
+		return true;
+	if (status == STORE_NOT_FOUND && !no_token && written_already(c))
+		*again = true;
+	else
+		reply_not_caller(c, status, no_token);
 	return false;
 }
 
@@ -76,17 +131,39 @@ static bool turn_or_reply(struct ctx *c)
 	return false;
 }
 
+/* Spends one request of key's budget under rule: in the store when it keeps
+ * budgets for every host and the rule protects an account, else in the
+ * pool's shared memory. 0, the seconds to wait, or -1 when the store failed
+ * (answered). */
+static int take_budget(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len)
+{
+	unsigned char digest[32];
+	int wait = 0;
+	if (!rule->shared || !store_keeps_budgets(c->app->store))
+		return throttle_take(rule, key, len);
+	secret_digest(c->app->settings, rule->name, key, len, digest);
+	enum store_status status =
+		store_budget_take(c->app->store, digest, rule->burst, rule->interval_ms, &wait);
+	if (status == STORE_OK)
+		return wait;
+	reply_store_failure(c, status);
+	return -1;
+}
+
 bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len)
 {
 	const struct settings *s = c->app->settings;
-	char seconds[24];
-	if (!s->rate_limit || (rule == &throttle_login && !s->login_rate_limit))
+	char seconds[24], address[THROTTLE_ADDRESS_MAX];
+	if (!s->rate_limit || (rule && rule->login && !s->login_rate_limit))
 		return turn_or_reply(c);
-	int wait = throttle_take(&throttle_address, c->req->remote_addr, strlen(c->req->remote_addr));
+	throttle_address_key(c->req->remote_addr, address);
+	int wait = throttle_take(&throttle_address, address, strlen(address));
 	if (wait == 0 && rule)
-		wait = throttle_take(rule, key, len);
+		wait = take_budget(c, rule, key, len);
 	if (wait == 0)
 		return turn_or_reply(c);
+	if (wait < 0)
+		return false;
 	http_error(c->res, 429, "Too Many Requests");
 	snprintf(seconds, sizeof seconds, "%d", wait);
 	http_header(c->res, "Retry-After", seconds);
@@ -138,17 +215,19 @@ void user_write(struct buf *b, const struct user *u)
 	buf_addc(b, '}');
 }
 
-void reply_token(struct ctx *c, const char *email, int64_t session)
+void reply_token(struct ctx *c, const char *email, int64_t session, const char *phc)
 {
 	struct buf token;
+	char tag[PASSWORD_TAG_LEN + 1];
 	int64_t now_ms = clock_unix_ms();
 	time_t now = (time_t)(now_ms / 1000);
 	buf_init(&token);
 	if (session < 0) /* a login, or a token that does not say (PyJWT's): it begins now */
 		session = now_ms;
+	password_tag(c->app->settings, phc, tag);
 	if (token_expiry(c->app->settings, now, session) <= now) {
 		http_error(c->res, 401, "Could not validate credentials"); /* SESSION_MAX_HOURS are over */
-	} else if (token_make(c->app->settings, email, now, session, &token) == 0) {
+	} else if (token_make(c->app->settings, email, now, session, tag, &token) == 0) {
 		struct buf *b = http_json(c->res, 200);
 		buf_adds(b, "{\"access_token\":");
 		json_add_str(b, token.data, token.len);

@@ -26,13 +26,32 @@ handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
  * does not say). */
 bool current_user_or_reply(struct ctx *c, struct user *me, int64_t *session);
 
+/* The key a write of the request in hand is recorded under, in out:
+ * nginx's request id (the same when nginx resends the request) and a tag
+ * (keyed with SECRET_KEY) of its bearer token, so that only the same
+ * request with the same token finds the record; NULL when it has no request
+ * id or no token. */
+#define WRITE_KEY_MAX 96
+const char *write_key(const struct ctx *c, char out[WRITE_KEY_MAX]);
+/* Whether this very request (write_key) has written the user its path
+ * names already: nginx resent it to another host after the one that had it
+ * committed its write and died before answering. */
+bool written_already(struct ctx *c);
+/* current_user_or_reply for a PUT or DELETE: when the token opens no
+ * account (its account is gone, or its password changed) but the request
+ * has written already (written_already), it answers nothing and sets
+ * *again, for the handler to answer what the first time did. */
+bool writer_or_reply(struct ctx *c, struct user *me, bool *again);
+
 /* Before a hash: spends one request of the client address's budget and of
- * key's under rule (none when rule is NULL), unless RATE_LIMIT (or, for
- * logins, LOGIN_RATE_LIMIT) is off, then waits for the request's turn at
- * the hashing gate, which the hash that follows uses (gate.h); false when
- * it answered 429 with Retry-After (a budget spent, or the address's share
- * of the gate taken while others wait) or 503 with Retry-After (no turn
- * within HASH_QUEUE_TIMEOUT). */
+ * key's under rule (none when rule is NULL; a shared rule's in the store
+ * when it keeps budgets), unless RATE_LIMIT (or, for logins,
+ * LOGIN_RATE_LIMIT) is off, then waits for the request's turn at the
+ * hashing gate, which the hash that follows uses (gate.h); false when it
+ * answered: 429 with Retry-After (a budget spent, or the address's share of
+ * the gate taken while others wait), 503 with Retry-After (no turn within
+ * HASH_QUEUE_TIMEOUT: hash_gate_late() then says so), or the store's
+ * failure. */
 bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len);
 
 /* Answers a storage failure, its cause logged with the request id: 503 with
@@ -45,8 +64,9 @@ void reply_store_failure(struct ctx *c, enum store_status status);
 void user_write(struct buf *b, const struct user *u);
 
 /* Answers {"access_token":"<jwt>","token_type":"bearer"} for email, in the
- * session begun at session (unix milliseconds; -1: now); 401 when that
+ * session begun at session (unix milliseconds; -1: now), bound to the stored
+ * hash phc the caller was checked against (its pwh claim); 401 when that
  * session is older than SESSION_MAX_HOURS. */
-void reply_token(struct ctx *c, const char *email, int64_t session);
+void reply_token(struct ctx *c, const char *email, int64_t session, const char *phc);
 
 #endif

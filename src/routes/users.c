@@ -271,13 +271,14 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 		return;
 	changed_fields(me, r, changed, sizeof changed); /* me's text is gone after the next call */
 	enum store_status status = store_user_clash(c->app->store, &f, my_id);
+	f.expected_hash = buf_cstr(&r->stored_hash);
 	if (status == STORE_OK) {
-		char account[24];
+		char account[24], key[WRITE_KEY_MAX];
 		int n = snprintf(account, sizeof account, "%lld", (long long)my_id);
 		if (!throttle_or_reply(c, &throttle_update, account, (size_t)n) ||
 		    !new_hash_or_reply(c, r, &f))
 			return;
-		status = store_user_update(c->app->store, my_id, &f);
+		status = store_user_update(c->app->store, my_id, &f, write_key(c, key));
 	}
 	if (status == STORE_OK) {
 		if (f.password_changed)
@@ -287,10 +288,28 @@ static void update_user(struct ctx *c, struct user_request *r, const struct user
 		reply_user(c, 200, my_id, r);
 	} else if (status == STORE_USERNAME_TAKEN || status == STORE_EMAIL_TAKEN)
 		http_error(c->res, 409, "Username or Email already exists");
-	else if (status == STORE_NOT_FOUND) /* deleted since the token was checked */
+	else if (status == STORE_NOT_FOUND && written_already(c)) /* a resent request, racing its first */
+		reply_user(c, 200, my_id, r);
+	else if (status ==
+		 STORE_NOT_FOUND) /* deleted, or its password changed, since the token was checked */
 		http_error(c->res, 401, "Could not validate credentials");
 	else
 		reply_store_failure(c, status);
+}
+
+/* Reads the path and the body, then updates me's account; with me NULL (a
+ * request resent after the host that had written it died) answers what the
+ * first time did. */
+static void read_and_update(struct ctx *c, struct user_request *r, const struct user *me)
+{
+	read_user_id(c, r);
+	read_user_schema(c, r);
+	if (problems_reply(&r->problems, c))
+		return;
+	if (me)
+		update_user(c, r, me);
+	else
+		reply_user(c, 200, r->user_id, r);
 }
 
 /* PUT /users/{user_id}: 200 the updated user; 401; 403 not the caller;
@@ -300,28 +319,46 @@ void users_update(struct ctx *c)
 {
 	struct user_request r;
 	struct user me;
+	bool again = false;
 	user_request_init(&r);
-	if (json_body_or_reply(c, &r.body) && current_user_or_reply(c, &me, NULL)) {
+	if (json_body_or_reply(c, &r.body) && writer_or_reply(c, &me, &again)) {
 		buf_adds(&r.stored_hash, me.password_hash);
-		read_user_id(c, &r);
-		read_user_schema(c, &r);
-		if (!problems_reply(&r.problems, c))
-			update_user(c, &r, &me);
+		read_and_update(c, &r, &me);
+	} else if (again) {
+		read_and_update(c, &r, NULL);
 	}
 	user_request_free(&r);
+}
+
+/* After a delete that removed nothing: the account is gone either way
+ * (200), unless it is there with another hash than the one the caller's
+ * token was checked against (a password change since: 401). */
+static void reply_not_deleted(struct ctx *c, int64_t my_id)
+{
+	struct user u;
+	enum store_status status = store_user_by_id(c->app->store, my_id, &u);
+	if (status == STORE_NOT_FOUND)
+		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
+	else if (status == STORE_OK)
+		http_error(c->res, 401, "Could not validate credentials");
+	else
+		reply_store_failure(c, status);
 }
 
 static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_id)
 {
 	if (!is_me_or_reply(c, my_id, r->user_id))
 		return;
-	enum store_status status = store_user_delete(c->app->store, my_id);
-	if (status == STORE_OK)
+	char key[WRITE_KEY_MAX];
+	enum store_status status = store_user_delete(c->app->store, my_id, r->stored_hash.data, write_key(c, key));
+	if (status == STORE_OK) {
 		audit_user_deleted(c, my_id);
-	if (status == STORE_OK || status == STORE_NOT_FOUND) /* gone either way */
 		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
-	else
+	} else if (status == STORE_NOT_FOUND) {
+		reply_not_deleted(c, my_id);
+	} else {
 		reply_store_failure(c, status);
+	}
 }
 
 /* DELETE /users/{user_id}: 200 {"message":"User deleted"}; 401; 403; 422;
@@ -330,11 +367,16 @@ void users_delete(struct ctx *c)
 {
 	struct user_request r;
 	struct user me;
+	bool again;
 	user_request_init(&r);
-	if (current_user_or_reply(c, &me, NULL)) {
+	if (writer_or_reply(c, &me, &again)) {
+		buf_adds(&r.stored_hash, me.password_hash);
+		buf_cstr(&r.stored_hash);
 		read_user_id(c, &r);
 		if (!problems_reply(&r.problems, c))
 			delete_user(c, &r, me.id);
+	} else if (again) { /* resent after its host died: answered as the first time */
+		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");
 	}
 	user_request_free(&r);
 }

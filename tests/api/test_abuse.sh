@@ -124,7 +124,7 @@ test_login_reads_the_email_as_registration_does() {
 test_our_tokens_carry_iat_and_auth_time() {
 	register irene irene@example.com
 	login irene@example.com
-	assertEquals "auth_time exp iat sub" "$(cut -d. -f2 <<<"$TOKEN" | "$PY" -c '
+	assertEquals "auth_time exp iat pwh sub" "$(cut -d. -f2 <<<"$TOKEN" | "$PY" -c '
 import base64, sys
 print(" ".join(__import__("json").loads(base64.urlsafe_b64decode(sys.stdin.read().strip() + "==")).keys()))')"
 }
@@ -184,6 +184,108 @@ test_a_password_change_refuses_older_tokens() {
 	login frank@example.com new
 	refresh "$TOKEN"
 	assertEquals "a login right after works" 200 "$STATUS"
+}
+
+# phc PASSWORD T: an argon2id PHC string of PASSWORD at time cost T (8 MiB,
+# one lane): argon2 verifies any PHC string with its own parameters, so a
+# large T makes one verify take as long as a test needs, on any machine.
+phc() {
+	"$PY" -c 'import argon2, sys; print(argon2.PasswordHasher(time_cost=int(sys.argv[2]), memory_cost=8192,
+parallelism=1).hash(sys.argv[1]))' "$1" "$2"
+}
+
+# hashing: waits (at most 60 s) until a hash worker is verifying.
+hashing() {
+	local i
+	for i in $(seq 1 1200); do
+		curl -s "$BASE_URL/metrics" | grep -q '^fast_zero_workers{socket="hash",state="hashing"} [1-9]' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# race_setup EMAIL: stores a slow hash of "old" for EMAIL's account (its
+# verify takes seconds) and a cheap one; sets SLOW and CHEAP, the SQL that
+# puts each in place. The time cost doubles from one try to the next (RACE_T).
+race_setup() {
+	local q="UPDATE users SET password = '%s' WHERE email = '$1'"
+	# shellcheck disable=SC2059
+	SLOW=$(printf "$q" "$(phc old "$RACE_T")") CHEAP=$(printf "$q" "$(phc old 1)")
+}
+RACE_T=100
+
+# A login verifying the old password while its owner changes it (issue 17):
+# the token it gets was granted against the old hash, and opens nothing.
+# Each try is a new account; the time cost doubles when the slow verify
+# ended before the change did (a fast machine).
+test_a_login_racing_a_password_change_gets_no_lasting_token() {
+	[ "$(nproc)" -ge 2 ] || startSkipping # the change must hash while the login does
+	local id try slow_login raced=""
+	for try in 1 2 3; do
+		register "ruth$try" "ruth$try@example.com" old
+		id=$ID
+		race_setup "ruth$try@example.com"
+		sql "$SLOW"
+		curl -s -o "$STACK_DIR/slow_login" -d "username=ruth$try@example.com&password=old" \
+			"$BASE_URL/auth/token" &
+		slow_login=$!
+		hashing || fail "the login never started hashing"
+		sql "$CHEAP" # the owner's own login and PUT are quick
+		login "ruth$try@example.com" old
+		put_self "$id" "{\"username\":\"ruth$try\",\"email\":\"ruth$try@example.com\",\"password\":\"new\"}" "$TOKEN"
+		assertEquals "the password change" 200 "$STATUS"
+		kill -0 "$slow_login" 2>/dev/null && raced=1
+		wait "$slow_login"
+		[ -n "$raced" ] && break
+		RACE_T=$((RACE_T * 2))
+	done
+	assertNotNull "the login was still verifying when the change was answered" "$raced"
+	assertEquals "the old password verified against the hash it read" bearer \
+		"$(jq -r .token_type "$STACK_DIR/slow_login")"
+	refresh "$(jq -r .access_token "$STACK_DIR/slow_login")"
+	assertHttp 401 '{"detail":"Could not validate credentials"}'
+	login "ruth$try@example.com" new
+	refresh "$TOKEN"
+	assertEquals "the new password's token works" 200 "$STATUS"
+}
+
+# A PUT checked against the old hash, racing a PUT that changes the
+# password, writes nothing after that change (compare-and-swap on the hash).
+test_a_put_racing_a_password_change_writes_nothing_after_it() {
+	[ "$(nproc)" -ge 2 ] || startSkipping
+	local id try put_a raced="" user
+	for try in 1 2 3; do
+		user=sam$try
+		register "$user" "$user@example.com" old
+		id=$ID
+		race_setup "$user@example.com"
+		sql "$SLOW"
+		login "$user@example.com" old # slowly: a token granted against the slow hash
+		# A keeps the password (verified against the slow hash) and renames.
+		curl -s -o "$STACK_DIR/put_a" -w '%{http_code}' -X PUT -H 'Content-Type: application/json' \
+			-H "Authorization: Bearer $TOKEN" \
+			-d "{\"username\":\"$user-a\",\"email\":\"$user@example.com\",\"password\":\"old\"}" \
+			"$BASE_URL/users/$id" >"$STACK_DIR/put_a.status" &
+		put_a=$!
+		hashing || fail "PUT A never started hashing"
+		sql "$CHEAP"
+		login "$user@example.com" old
+		put_self "$id" "{\"username\":\"$user\",\"email\":\"$user@example.com\",\"password\":\"new\"}" "$TOKEN"
+		assertEquals "B changes the password" 200 "$STATUS"
+		kill -0 "$put_a" 2>/dev/null && raced=1
+		wait "$put_a"
+		[ -n "$raced" ] && break
+		RACE_T=$((RACE_T * 2))
+	done
+	assertNotNull "A was still verifying when B was answered" "$raced"
+	assertEquals "A is refused" '401 {"detail":"Could not validate credentials"}' \
+		"$(cat "$STACK_DIR/put_a.status") $(cat "$STACK_DIR/put_a")"
+	http GET "/users/$id"
+	assertHttp 200 "{\"id\":$id,\"username\":\"$user\",\"email\":\"$user@example.com\"}"
+	login "$user@example.com" new
+	assertEquals "B's password stands" 200 "$STATUS"
+	login "$user@example.com" old
+	assertEquals "the old one is not back" 401 "$STATUS"
 }
 
 test_pyjwt_tokens_without_iat_are_accepted_until_a_password_change() {
@@ -275,6 +377,104 @@ test_an_account_has_a_login_budget() {
 		"[ $((verified + ok)) -le $((10 + ms / 2000)) ]"
 	http POST /auth/token --interface 127.0.0.2 -d 'username=kate2@example.com&password=secret'
 	assertEquals "another account is not held back" 401 "$STATUS"
+}
+
+# spray EMAIL FILE: wrong passwords for EMAIL, each from the next of
+# 200 loopback addresses (127.0.0.10...), ~10 a second, one "status" a line in
+# FILE, until FILE.stop exists.
+spray() {
+	local i=0
+	while [ ! -e "$2.stop" ]; do
+		curl -s --interface "127.0.0.$((10 + i % 200))" -o /dev/null -w '%{http_code}\n' \
+			-d "username=$1&password=wrong" "$BASE_URL/auth/token" >>"$2"
+		i=$((i + 1))
+		sleep 0.1
+	done
+}
+
+# Issue 17: wrong passwords for the owner's email from rotating addresses
+# spend the email's budget, but not the budget of the address its owner has
+# logged in from before: the owner is not locked out, and the spray gets
+# no more guesses hashed than the email's budget gives. The account's hash
+# is made cheap, so that the spray outruns the budget's refill on any
+# machine (argon2 verifies a PHC string with its own parameters).
+test_a_spray_from_other_addresses_does_not_lock_the_owner_out() {
+	local file=$STACK_DIR/spray statuses="" i start hashed
+	register olga olga@example.com
+	sql "UPDATE users SET password = '$(phc secret 1)' WHERE email = 'olga@example.com'"
+	login olga@example.com
+	assertEquals "the owner logs in from 127.0.0.1 (remembered)" 200 "$STATUS"
+	start=$SECONDS
+	spray olga@example.com "$file" &
+	local pid=$!
+	for i in $(seq 1 600); do # until the email's budget is spent (at most 60 s)
+		grep -q '^429$' "$file" 2>/dev/null && break
+		sleep 0.1
+	done
+	for i in 1 2 3; do
+		login olga@example.com
+		statuses="$statuses $STATUS"
+		sleep 0.5
+	done
+	touch "$file.stop"
+	wait "$pid"
+	assertContains "the spray spent the email's budget" "$(sort "$file" | uniq -c)" " 429"
+	assertEquals "the owner's logins meanwhile" " 200 200 200" "$statuses"
+	hashed=$(grep -c '^401$' "$file")
+	assertTrue "the spray's guesses hashed ($hashed in $((SECONDS - start)) s): the email's budget, no more" \
+		"[ $hashed -le $((9 + (SECONDS - start) / 2 + 1)) ]"
+	assertEquals "only the owner's address is remembered" 127.0.0.1 \
+		"$(sql "SELECT address FROM login_addresses JOIN users ON users.id = user_id WHERE email = 'olga@example.com'")"
+}
+
+# Issue 17: nginx keys its per-address limits on an IPv6 client's /64 (and
+# on the address itself for IPv4, IPv4-mapped included). The stack's own
+# map, in a scratch nginx that takes the client's address from
+# X-Forwarded-For (realip), limiting 2 at once per key.
+test_nginx_keys_an_ipv6_client_on_its_64() {
+	local map dir=$STACK_DIR/realip port pid out="" a
+	map=$(grep -o 'map \$binary_remote_addr \$fast_zero_client {.*}' "$STACK_DIR/nginx.conf")
+	assertNotNull "the stack's nginx has the map" "$map"
+	assertContains "nginx/upstream.conf's is the same" "$(tr -d '\n\t' <"$ROOT/nginx/upstream.conf")" \
+		"$(sed 's/{ /{/; s/; /;/g; s/; }/;}/' <<<"$map" | tr -d '\t')"
+	mkdir -p "$dir"
+	port=$(free_port)
+	cat >"$dir/nginx.conf" <<EOF
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $dir/body;
+	fastcgi_temp_path $dir/fastcgi;
+	proxy_temp_path $dir/proxy;
+	uwsgi_temp_path $dir/uwsgi;
+	scgi_temp_path $dir/scgi;
+	set_real_ip_from 127.0.0.1;
+	real_ip_header X-Forwarded-For;
+	$map
+	limit_req_zone \$fast_zero_client zone=t:1m rate=1r/m;
+	server {
+		listen 127.0.0.1:$port;
+		location / { limit_req zone=t burst=1 nodelay; limit_req_status 429; empty_gif; }
+	}
+}
+EOF
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+	pid=$!
+	for _ in $(seq 1 1200); do
+		(echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.05
+	done
+	for a in 2001:db8:1:2::1 2001:db8:1:2:ffff::2 2001:db8:1:2::3 2001:db8:1:3::1 ::ffff:192.0.2.1 ::ffff:192.0.2.2 \
+		::ffff:192.0.2.1 ::ffff:192.0.2.1 192.0.2.1; do
+		out="$out $(curl -s -o /dev/null -w '%{http_code}' -H "X-Forwarded-For: $a" "http://127.0.0.1:$port/")"
+	done
+	kill "$pid"
+	wait "$pid"
+	assertEquals "one budget for 2001:db8:1:2::/64, another for 2001:db8:1:3::/64, one per IPv4 address" \
+		" 200 200 429 200 200 200 200 429 200" "$out"
 }
 
 # An account's updates have a budget, 10 at once then one a second. liam

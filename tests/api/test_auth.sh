@@ -115,7 +115,7 @@ test_token_decodes_with_pyjwt() {
 	t1=$(date +%s)
 	claims=$(pyjwt_decode "$token")
 	assertEquals "sub" "alice@example.com" "$(echo "$claims" | jq -r .sub)"
-	assertEquals "the claims" '["auth_time","exp","iat","left","sub"]' "$(echo "$claims" | jq -c keys)"
+	assertEquals "the claims" '["auth_time","exp","iat","left","pwh","sub"]' "$(echo "$claims" | jq -c keys)"
 	assertEquals "exp is an integer" number "$(echo "$claims" | jq -r '.exp | type')"
 	assertTrue "exp is 30 minutes from the login (at $t0..$t1: $claims)" "expires_in 1800 $t0 $t1 '$claims'"
 }

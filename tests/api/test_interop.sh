@@ -242,7 +242,7 @@ PY
 	assertEquals "sub is the email" alice@example.com "$sub"
 	assertEquals "exp is an integer" int "$exp_type"
 	assertTrue "exp is 30 min after the login ($exp; the login at $t0..$t1)" "[ $exp -ge $((t0 + 1800)) ] && [ $exp -le $((t1 + 1800)) ]"
-	assertEquals "the claims" "['auth_time', 'exp', 'iat', 'sub']" "$claims"
+	assertEquals "the claims" "['auth_time', 'exp', 'iat', 'pwh', 'sub']" "$claims"
 	assertEquals "header, byte for byte" '{"alg":"HS256","typ":"JWT"}' \
 		"$(py "$TOKEN" <<<"import sys, base64; s = sys.argv[1].split('.')[0]; print(base64.urlsafe_b64decode(s + '=' * (-len(s) % 4)).decode())")"
 	assertEquals "PyJWT reads the same header" "{'alg': 'HS256', 'typ': 'JWT'}" \

@@ -28,7 +28,7 @@ static void test_token_round_trip(void)
 	struct token_claims c;
 	buf_init(&tok);
 	token_claims_init(&c);
-	CHECK(token_make(&s, "alice@example.com", 1000000000, 999990000123, &tok) == 0);
+	CHECK(token_make(&s, "alice@example.com", 1000000000, 999990000123, NULL, &tok) == 0);
 	CHECK(strncmp(buf_cstr(&tok), "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.", 37) == 0);
 	CHECK(read_at(&s, &tok, 1000000000 + 30 * 60 - 1, &c));
 	CHECK_STR(buf_cstr(&c.subject), "alice@example.com");
@@ -52,17 +52,41 @@ static void test_token_never_outlives_its_session(void)
 static void test_token_is_held_against_its_account(void)
 {
 	struct token_claims c = {.iat = 5, .auth_ms = 5000};
-	CHECK(token_fresh(&c, 5000, -1));  /* the same millisecond as the account */
-	CHECK(!token_fresh(&c, 5001, -1)); /* a session begun before the account existed */
-	CHECK(token_fresh(&c, 4000, 5000));
-	CHECK(!token_fresh(&c, 4000, 5001)); /* before the password changed */
-	c.auth_ms = -1;                      /* iat alone: whole seconds */
-	CHECK(token_fresh(&c, 5999, -1));
-	CHECK(!token_fresh(&c, 6000, -1));
-	CHECK(!token_fresh(&c, 0, 6000));
+	CHECK(token_fresh(&c, 5000, -1, NULL));  /* the same millisecond as the account */
+	CHECK(!token_fresh(&c, 5001, -1, NULL)); /* a session begun before the account existed */
+	CHECK(token_fresh(&c, 4000, 5000, NULL));
+	CHECK(!token_fresh(&c, 4000, 5001, NULL)); /* before the password changed */
+	c.auth_ms = -1;                            /* iat alone: whole seconds */
+	CHECK(token_fresh(&c, 5999, -1, NULL));
+	CHECK(!token_fresh(&c, 6000, -1, NULL));
+	CHECK(!token_fresh(&c, 0, 6000, NULL));
 	c.iat = -1; /* PyJWT's: neither */
-	CHECK(token_fresh(&c, 9999, -1));
-	CHECK(!token_fresh(&c, 0, 1));
+	CHECK(token_fresh(&c, 9999, -1, NULL));
+	CHECK(!token_fresh(&c, 0, 1, NULL));
+}
+
+static void test_token_is_bound_to_the_hash_it_was_granted_against(void)
+{
+	struct settings s = test_settings("HS256");
+	struct buf tok;
+	struct token_claims c;
+	char old_tag[PASSWORD_TAG_LEN + 1], new_tag[PASSWORD_TAG_LEN + 1];
+	password_tag(&s, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$old", old_tag);
+	password_tag(&s, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$new", new_tag);
+	CHECK(strlen(old_tag) == PASSWORD_TAG_LEN && strcmp(old_tag, new_tag) != 0);
+	buf_init(&tok);
+	token_claims_init(&c);
+	CHECK(token_make(&s, "a@b.co", 1000000000, 1000000000000, old_tag, &tok) == 0);
+	CHECK(read_at(&s, &tok, 1000000000, &c));
+	CHECK(c.has_pwh && strcmp(c.pwh, old_tag) == 0);
+	CHECK(token_fresh(&c, 0, -1, old_tag));
+	CHECK(!token_fresh(&c, 0, -1, new_tag)); /* the hash changed, whatever the times say */
+	CHECK(!token_fresh(&c, 0, -1, NULL));
+	strcpy(s.secret_key, "another-secret");
+	password_tag(&s, "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$old", new_tag);
+	CHECK(strcmp(old_tag, new_tag) != 0); /* keyed with SECRET_KEY */
+	token_claims_free(&c);
+	buf_free(&tok);
 }
 
 static void test_other_algorithm_or_secret_is_refused(void)
@@ -72,7 +96,7 @@ static void test_other_algorithm_or_secret_is_refused(void)
 	struct token_claims c;
 	buf_init(&tok);
 	token_claims_init(&c);
-	CHECK(token_make(&s512, "a@b.co", 1000000000, 1000000000000, &tok) == 0);
+	CHECK(token_make(&s512, "a@b.co", 1000000000, 1000000000000, NULL, &tok) == 0);
 	CHECK(read_at(&s512, &tok, 1000000000, &c));
 	CHECK(!read_at(&s256, &tok, 1000000000, &c));
 	strcpy(s512.secret_key, "another");
@@ -125,6 +149,7 @@ int main(void)
 	RUN(test_token_round_trip);
 	RUN(test_token_never_outlives_its_session);
 	RUN(test_token_is_held_against_its_account);
+	RUN(test_token_is_bound_to_the_hash_it_was_granted_against);
 	RUN(test_other_algorithm_or_secret_is_refused);
 	RUN(test_forged_tokens_are_refused);
 	RUN(test_any_argon2_phc_verifies);

@@ -1,0 +1,3 @@
+-- Nothing to do on SQLite: one host by construction, whose pool keeps every
+-- budget in shared memory (src/throttle.c). migrations/postgresql/0005 keeps
+-- the budgets that protect an account in the database, for every host.
