@@ -1,12 +1,10 @@
 /* gate.c -- the hashing gate, a fair waiting room in shared memory (see gate.h). */
 #include "gate.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -15,6 +13,7 @@
 
 #include "clock.h"
 #include "scoreboard.h"
+#include "throttle.h"
 
 /* Places in the room: at least the pool's worker slots, each worker taking
  * at most one. */
@@ -132,20 +131,16 @@ void hash_gate_open(struct hash_gate *g, struct gate_room *room)
 	*g = (struct hash_gate){.room = room, .place = -1};
 }
 
-/* FNV-1a over the seed and the address's bytes; never 0. An IPv6 address
- * counts by its /64 (one subscriber's network); anything else as written. */
+/* FNV-1a over the seed and the address's budget key (throttle.h: an IPv6
+ * address by its /64, one subscriber's network; an IPv4-mapped one as IPv4;
+ * anything else as written); never 0. */
 static uint64_t client_key(uint64_t seed, const char *client)
 {
-	unsigned char v6[16];
-	const unsigned char *p = (const unsigned char *)(client ? client : "");
-	size_t n = strlen((const char *)p);
-	if (strchr((const char *)p, ':') && inet_pton(AF_INET6, (const char *)p, v6) == 1) {
-		p = v6;
-		n = 8;
-	}
+	char key[THROTTLE_ADDRESS_MAX];
+	const unsigned char *p = (const unsigned char *)throttle_address_key(client, key);
 	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
+	for (; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
 	return h ? h : 1;
 }
 

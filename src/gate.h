@@ -5,8 +5,9 @@
  * Hashing costs ~0.2 s of CPU and 64 MiB; it is the one thing a flood of
  * requests can queue on. The gate is a waiting room in shared memory that
  * the supervisor maps before it forks: a worker about to hash takes a place
- * there, marked with its client's address (IPv6 addresses by their /64),
- * and waits for one of `cap` turns.
+ * there, marked with its client's address (keyed as the budgets key it,
+ * throttle_address_key: an IPv6 address by its /64, an IPv4-mapped one as
+ * IPv4), and waits for one of `cap` turns.
  *
  *   - Turns go round the addresses (start-time fair queueing): each request
  *     is tagged one after its address's previous request, the one still in

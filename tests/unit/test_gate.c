@@ -1,7 +1,8 @@
 /* test_gate.c -- the hashing gate's waiting room: turns go round the
  * addresses, an address over its share is refused while others wait (not
- * when alone), a late request gives up, a dead worker's turn comes back, a
- * wait moves the request's start (the kill limit's) as it goes.
+ * when alone), addresses are keyed as the budgets key them, a late request
+ * gives up, a dead worker's turn comes back, a wait moves the request's
+ * start (the kill limit's) as it goes.
  * The waiters are child processes, as the pool's workers are. */
 #include <poll.h>
 #include <signal.h>
@@ -225,6 +226,25 @@ static void test_ipv6_addresses_count_by_their_64(void)
 	CHECK_STR(got, "cb");
 }
 
+/* An IPv4-mapped IPv6 address is its IPv4 address, as the budgets key it:
+ * not one address for every IPv4 client that comes through an IPv6 socket. */
+static void test_ipv4_mapped_addresses_are_their_ipv4(void)
+{
+	char got[8];
+	struct gate_room *room = hash_gate_create(1, 3);
+	struct hash_gate mine = handle(room, "192.0.2.1", 0);
+	CHECK(hash_gate_enter(&mine, true) == GATE_TURN);
+	waiter(room, "::ffff:192.0.2.2", 'b', 1);
+	/* Two addresses: a share is 3 / (2 + 1) = 1 place, which 192.0.2.1 holds. */
+	struct hash_gate same = handle(room, "::ffff:192.0.2.1", 0);
+	CHECK(hash_gate_enter(&same, true) == GATE_OVER_SHARE);
+	struct hash_gate other = handle(room, "::ffff:192.0.2.3", 20);
+	CHECK(hash_gate_enter(&other, true) == GATE_LATE); /* a newcomer: a place, no turn in 20 ms */
+	hash_gate_leave(&mine);
+	read_order(got, 1);
+	CHECK_STR(got, "b");
+}
+
 static void test_a_late_request_is_refused_before_it_waits(void)
 {
 	struct gate_room *room = hash_gate_create(1, 2);
@@ -277,6 +297,7 @@ int main(void)
 	RUN(test_a_wait_for_a_turn_is_told);
 	RUN(test_an_address_over_its_share_is_refused_while_others_wait);
 	RUN(test_ipv6_addresses_count_by_their_64);
+	RUN(test_ipv4_mapped_addresses_are_their_ipv4);
 	RUN(test_a_late_request_is_refused_before_it_waits);
 	RUN(test_a_dead_workers_turn_comes_back);
 	RUN(test_a_waiting_requests_start_moves_as_it_waits);
