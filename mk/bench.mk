@@ -4,9 +4,11 @@
 # with every throttle off (RATE_LIMIT=off: it measures speed, from one
 # address); then the PostgreSQL backend beside SQLite (bench/postgres,
 # bench/postgres.md); then bench/abuse, with the default limits, measures
-# what one abusive client does to the others, and bench/lockout whether a
-# spray of wrong passwords locks a user out. BENCH_QUICK=1 makes them short
-# smoke runs (scripts/bench's written to build/bench/quick/).
+# what one abusive client does to the others, bench/lockout whether a
+# spray of wrong passwords locks a user out, and bench/overload what several
+# abusive clients do (login floods from five addresses, slow readers of long
+# lists). BENCH_QUICK=1 makes them short smoke runs (scripts/bench's written
+# to build/bench/quick/).
 
 .PHONY: bench
 bench:
@@ -16,6 +18,7 @@ bench:
 	@RATE_LIMIT=off bench/postgres
 	@bench/abuse
 	@bench/lockout
+	@bench/overload
 
 # The CPU cost of one argon2_verify at the service's parameters: the login ceiling.
 build/bench/argon2_cpu: bench/argon2_cpu.c

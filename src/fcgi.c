@@ -2,14 +2,20 @@
 #include "fcgi.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 /* What one read() may bring: a whole small request, usually. */
 #define FCGI_READ_BUFFER ((size_t)64 * 1024)
+/* Without a deadline, how long a write may wait for room in the socket. */
+#define FCGI_WRITE_WAIT_MS 30000
 
 enum {
 	FCGI_VERSION_1 = 1,
@@ -64,6 +70,7 @@ static void request_reset(struct fcgi_request *r)
 	r->id = 0;
 	r->keep_conn = false;
 	r->too_large = false;
+	r->deadline_ms = 0;
 }
 
 /* Exactly n bytes from the connection, through r's read buffer, so that a
@@ -92,15 +99,40 @@ static int read_full(int fd, struct fcgi_request *r, void *p, size_t n)
 	return 1;
 }
 
-static int write_full(int fd, const struct iovec *iov, int n)
+/* Waits until fd takes more bytes, at most until deadline_ms (clock_ms();
+ * 0: FCGI_WRITE_WAIT_MS); 0, or -1 (errno ETIMEDOUT past it). */
+static int wait_writable(int fd, int64_t deadline_ms)
+{
+	int64_t left = deadline_ms ? deadline_ms - clock_ms() : FCGI_WRITE_WAIT_MS;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	if (left <= 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	int rc = poll(&p, 1, left > FCGI_WRITE_WAIT_MS ? FCGI_WRITE_WAIT_MS : (int)left);
+	if (rc == 0)
+		errno = ETIMEDOUT;
+	return rc > 0 || (rc < 0 && errno == EINTR) ? 0 : -1;
+}
+
+/* Writes every byte of iov[0..n), waiting for room no later than deadline_ms
+ * (see wait_writable): a peer that stops reading cannot hold the worker
+ * past it. */
+static int write_full(int fd, int64_t deadline_ms, const struct iovec *iov, int n)
 {
 	struct iovec v[16];
 	memcpy(v, iov, sizeof(struct iovec) * (size_t)n);
 	struct iovec *p = v;
 	while (n > 0) {
-		ssize_t k = writev(fd, p, n);
+		struct msghdr m = {.msg_iov = p, .msg_iovlen = (size_t)n};
+		ssize_t k = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (k < 0 && errno == EINTR)
 			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (wait_writable(fd, deadline_ms))
+				return -1;
+			continue;
+		}
 		if (k < 0)
 			return -1;
 		while (n > 0 && (size_t)k >= p->iov_len) {
@@ -146,18 +178,18 @@ static int read_record(int fd, struct fcgi_request *r, struct record *rec)
 	return 1;
 }
 
-static int send_record(int fd, unsigned type, unsigned id, const void *p, size_t n)
+static int send_record(int fd, int64_t deadline_ms, unsigned type, unsigned id, const void *p, size_t n)
 {
 	unsigned char h[FCGI_HEADER_LEN];
 	header_fill(h, type, id, n);
 	struct iovec v[2] = {{h, sizeof h}, {(void *)p, n}};
-	return write_full(fd, v, n ? 2 : 1);
+	return write_full(fd, deadline_ms, v, n ? 2 : 1);
 }
 
 static int send_end(int fd, unsigned id, unsigned protocol_status)
 {
 	unsigned char body[8] = {0, 0, 0, 0, (unsigned char)protocol_status, 0, 0, 0};
-	return send_record(fd, FCGI_END_REQUEST, id, body, sizeof body);
+	return send_record(fd, 0, FCGI_END_REQUEST, id, body, sizeof body);
 }
 
 /* A FastCGI length: one byte below 128, else four with the top bit set. */
@@ -230,12 +262,12 @@ static int answer_management(int fd, const struct record *rec)
 {
 	if (rec->type != FCGI_GET_VALUES) {
 		unsigned char body[8] = {(unsigned char)rec->type};
-		return send_record(fd, FCGI_UNKNOWN_TYPE, 0, body, sizeof body);
+		return send_record(fd, 0, FCGI_UNKNOWN_TYPE, 0, body, sizeof body);
 	}
 	static const unsigned char values[] = "\x0e\x01"
 					      "FCGI_MPXS_CONNS"
 					      "0";
-	return send_record(fd, FCGI_GET_VALUES_RESULT, 0, values, sizeof values - 1);
+	return send_record(fd, 0, FCGI_GET_VALUES_RESULT, 0, values, sizeof values - 1);
 }
 
 static int on_begin(int fd, struct fcgi_request *r, const struct record *rec)
@@ -322,7 +354,7 @@ int fcgi_write_stdout(int fd, const struct fcgi_request *r, const struct buf *he
 		for (size_t off = 0; off < parts[i]->len; off += FCGI_MAX_CONTENT) {
 			size_t n = parts[i]->len - off < FCGI_MAX_CONTENT ? parts[i]->len - off
 									  : FCGI_MAX_CONTENT;
-			if (send_record(fd, FCGI_STDOUT, r->id, parts[i]->data + off, n))
+			if (send_record(fd, r->deadline_ms, FCGI_STDOUT, r->id, parts[i]->data + off, n))
 				return -1;
 		}
 	}
@@ -333,19 +365,19 @@ int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *
 {
 	unsigned char h[3][FCGI_HEADER_LEN];
 	unsigned char end[8] = {0};
-	if (head->len + body->len <= FCGI_MAX_CONTENT) { /* the usual case: one writev */
+	if (head->len + body->len <= FCGI_MAX_CONTENT) { /* the usual case: one sendmsg */
 		header_fill(h[0], FCGI_STDOUT, r->id, head->len + body->len);
 		header_fill(h[1], FCGI_STDOUT, r->id, 0);
 		header_fill(h[2], FCGI_END_REQUEST, r->id, sizeof end);
 		struct iovec v[6] = {{h[0], FCGI_HEADER_LEN}, {head->data, head->len},
 				     {body->data, body->len}, {h[1], FCGI_HEADER_LEN},
 				     {h[2], FCGI_HEADER_LEN}, {end, sizeof end}};
-		return write_full(fd, v, 6);
+		return write_full(fd, r->deadline_ms, v, 6);
 	}
 	if (fcgi_write_stdout(fd, r, head, body))
 		return -1;
 	header_fill(h[0], FCGI_STDOUT, r->id, 0);
 	header_fill(h[1], FCGI_END_REQUEST, r->id, sizeof end);
 	struct iovec v[3] = {{h[0], FCGI_HEADER_LEN}, {h[1], FCGI_HEADER_LEN}, {end, sizeof end}};
-	return write_full(fd, v, 3);
+	return write_full(fd, r->deadline_ms, v, 3);
 }

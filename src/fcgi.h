@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -29,8 +30,11 @@ struct fcgi_param {
 struct fcgi_request {
 	unsigned id;
 	bool keep_conn;
-	bool too_large;    /* params or body over the limits above */
-	struct buf params; /* name\0value\0... */
+	int64_t deadline_ms; /* clock_ms() past which writing the answer gives up
+			      * rather than wait for room (the request's time
+			      * limit); 0: after 30 s without room. Reset by each read. */
+	bool too_large;      /* params or body over the limits above */
+	struct buf params;   /* name\0value\0... */
 	struct buf body;
 	struct fcgi_param *list;
 	size_t count, cap;
@@ -52,11 +56,13 @@ int fcgi_read_request(int fd, struct fcgi_request *r);
 const char *fcgi_param(const struct fcgi_request *r, const char *name);
 
 /* Sends head, then body, as STDOUT records of the request (an answer sent in
- * parts: end it with fcgi_write_response). 0, or -1 when the connection failed. */
+ * parts: end it with fcgi_write_response). 0, or -1 when the connection failed
+ * or its deadline passed while nginx took no more (errno ETIMEDOUT). */
 int fcgi_write_stdout(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body);
 
 /* Sends head and body as the request's STDOUT, then END_REQUEST.
- * Returns 0, or -1 when the connection failed (close it). */
+ * Returns 0, or -1 when the connection failed or its deadline passed
+ * (as above; close it). */
 int fcgi_write_response(int fd, const struct fcgi_request *r, const struct buf *head, const struct buf *body);
 
 /* Decodes a PARAMS name-value stream data[0..len) into r. Exposed for the

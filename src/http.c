@@ -14,6 +14,29 @@ static const char *param_or(const struct fcgi_request *fr, const char *name, con
 	return v ? v : dflt;
 }
 
+/* Unix milliseconds from nginx's $msec ("1764576000.123"); -1 when absent
+ * or malformed. */
+static int64_t unix_ms(const char *msec)
+{
+	int64_t ms = 0;
+	int decimals = -1;
+	if (!msec || !*msec)
+		return -1;
+	for (const char *p = msec; *p; p++) {
+		if (*p == '.' && decimals < 0) {
+			decimals = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || ms > 100000000000000LL || decimals >= 3)
+			return -1;
+		ms = ms * 10 + (*p - '0');
+		decimals += decimals >= 0;
+	}
+	for (decimals = decimals < 0 ? 0 : decimals; decimals < 3; decimals++)
+		ms *= 10;
+	return ms;
+}
+
 /* nginx's $request_id is 32 hex digits; whoever else speaks FastCGI to the
  * pool may send anything, and the id reaches log lines, the status table and
  * an answer's header: one that is not a short plain token is not taken. */
@@ -35,6 +58,7 @@ void http_request_from(struct request *req, const struct fcgi_request *fr)
 	req->authorization = fcgi_param(fr, "HTTP_AUTHORIZATION");
 	req->request_id = request_id_of(fr);
 	req->remote_addr = param_or(fr, "REMOTE_ADDR", "");
+	req->start_ms = unix_ms(fcgi_param(fr, "REQUEST_START"));
 	req->body = fr->body.data ? fr->body.data : "";
 	req->body_len = fr->body.len;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -24,6 +25,8 @@ struct request {
 	const char *request_id;  /* nginx's $request_id, or "-" (also for one that is not
 				  * 1 to HTTP_REQUEST_ID_MAX letters, digits, '-', '_', '.') */
 	const char *remote_addr; /* the client's address, "" when nginx sent none */
+	int64_t start_ms;        /* when nginx passed it on (REQUEST_START, its $msec), in
+				  * unix milliseconds; -1 when it did not say */
 	const char *body;
 	size_t body_len;
 };

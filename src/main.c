@@ -70,7 +70,10 @@ static const char usage_text[] =
 	"                               (30 without one); 0 never\n"
 	"  MAX_REQUESTS                 requests a worker serves before it is replaced, 0 never\n"
 	"  SLOW_REQUEST_MS              log the requests slower than this, 0 (default) none\n"
-	"  AUDIT_LOG                    the audit log's file, default stderr\n";
+	"  AUDIT_LOG                    the audit log's file, default stderr\n"
+	"  HASH_QUEUE_TIMEOUT           seconds a request of the routes that hash may wait\n"
+	"                               for its turn before it is answered 503, default 2;\n"
+	"                               0 never\n";
 
 static const char serve_text[] =
 	"usage: fast_zero serve [--listen ADDR] [--hash-listen ADDR] [--list-listen ADDR]\n"
@@ -81,10 +84,11 @@ static const char serve_text[] =
 	"  --listen ADDR       unix:/path/to.sock, /path/to.sock or host:port\n"
 	"                      (default unix:var/fast_zero.sock); a listening socket\n"
 	"                      handed over on fd 0 (spawn-fcgi, systemd) is used instead\n"
-	"  --hash-listen ADDR  a second socket, served by one worker per core, for the\n"
-	"                      routes that hash passwords (nginx/upstream.conf sends\n"
-	"                      them there), so a burst of logins never takes the\n"
-	"                      workers the other routes need\n"
+	"  --hash-listen ADDR  a second socket, served by four workers per core, for\n"
+	"                      the routes that hash passwords (nginx/upstream.conf\n"
+	"                      sends them there), so a burst of logins never takes\n"
+	"                      the workers the other routes need; one hash per core\n"
+	"                      runs at once, turns given round the client addresses\n"
 	"  --list-listen ADDR  a third socket, served by as many workers as ADDR, for\n"
 	"                      GET /users/ (nginx/upstream.conf sends it there), so\n"
 	"                      that lists deep or long never hold up the other reads\n"

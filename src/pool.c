@@ -21,6 +21,7 @@
 #include "allow.h"
 #include "app.h"
 #include "clock.h"
+#include "gate.h"
 #include "listenq.h"
 #include "log.h"
 #include "scoreboard.h"
@@ -31,6 +32,9 @@
 
 #define SLOTS_MAX    2048
 #define STOP_GRACE_S 30
+/* Hash workers per core: one hashing (the gate's turns), the others waiting
+ * their turn in the gate's fair queue rather than in the socket's. */
+#define HASH_WORKERS_PER_CORE 4
 
 /* The sockets the pool serves: the main one, and optionally one for the
  * routes that hash passwords, with its own core-count workers, so that a
@@ -57,7 +61,7 @@ struct pool {
 	struct settings *settings;
 	struct listener listeners[LISTENERS];
 	int sig_fd;
-	int hash_gate_fd;
+	struct gate_room *gate;
 	struct allow_list allow;
 	unsigned generation;
 	bool stopping; /* told to stop: workers that end are not replaced */
@@ -211,7 +215,7 @@ static int open_listeners(struct pool *p)
 			}
 		}
 	}
-	p->listeners[HASH].size = p->listeners[HASH].fd >= 0 ? hash_gate_cap() : 0;
+	p->listeners[HASH].size = p->listeners[HASH].fd >= 0 ? HASH_WORKERS_PER_CORE * hash_gate_cap() : 0;
 	p->listeners[LIST].size = p->listeners[LIST].fd >= 0 ? p->listeners[MAIN].size : 0;
 	return 0;
 }
@@ -237,7 +241,7 @@ static void spawn(struct pool *p, struct slot *s, int listener)
 	if (pid == 0) {
 		close(p->sig_fd);
 		scoreboard_worker(i, listener);
-		exit(worker_run(p->listeners[listener].fd, p->hash_gate_fd, p->settings, &p->allow));
+		exit(worker_run(p->listeners[listener].fd, p->gate, p->settings, &p->allow));
 	}
 	if (pid < 0) {
 		log_error("fork: %s", strerror(errno));
@@ -352,6 +356,7 @@ static void reap(struct pool *p)
 			if (p->slots[i].pid != pid)
 				continue;
 			enum sb_cause cause = end_cause(p, i, status);
+			hash_gate_forget(p->gate, pid);
 			log_end(p, i, status, cause);
 			if (!stopping(p))
 				scoreboard_restart(cause);
@@ -519,7 +524,9 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 	}
 	if ((p.sig_fd = signal_fd()) < 0 || open_listeners(&p))
 		return 1;
-	if ((p.hash_gate_fd = hash_gate_create(hash_gate_cap())) < 0)
+	/* Places for every worker that may hash: the hash socket's, else the main one's. */
+	long places = p.listeners[p.listeners[HASH].fd >= 0 ? HASH : MAIN].size;
+	if (!(p.gate = hash_gate_create(hash_gate_cap(), (int)places)))
 		log_error("no password-hashing gate (%s): hashing is not capped", strerror(errno));
 	if (p.opt->max_requests)
 		p.settings->max_requests = p.opt->max_requests;
@@ -544,8 +551,6 @@ int pool_run(const struct pool_options *opt, struct settings *settings)
 	 * sockets and serve what is already queued (see worker.c). */
 	close_listeners(&p);
 	stop_all(&p);
-	if (p.hash_gate_fd >= 0)
-		close(p.hash_gate_fd);
 	if (p.pid_file[0])
 		unlink(p.pid_file);
 	log_info("stopped");

@@ -130,6 +130,18 @@ static bool route_matches(const char *pattern, const char *path, size_t n, struc
 	return i == pn && j == n;
 }
 
+/* A request of the routes that hash which has waited past its budget
+ * (HASH_QUEUE_TIMEOUT, see gate.h) is answered 503 with Retry-After before
+ * anything else, so that it spends neither a hash nor a throttle's budget:
+ * under overload the queue is shed at the price of an accept and a read. */
+static bool queued_too_long(struct app *app, const struct route *r, struct response *res)
+{
+	if (r->lane != LANE_HASH || !hash_gate_late(&app->gate))
+		return false;
+	http_error(res, 503, "Service Unavailable");
+	return true;
+}
+
 static void answer_not_allowed(struct response *res, struct buf *allow)
 {
 	http_error(res, 405, "Method Not Allowed");
@@ -148,7 +160,8 @@ static const char *dispatch(struct app *app, const struct request *req, struct r
 		if (strcmp(routes[i].method, req->method) == 0) {
 			c.route = routes[i].pattern;
 			scoreboard_route((int)i);
-			routes[i].handler(&c);
+			if (!queued_too_long(app, &routes[i], res))
+				routes[i].handler(&c);
 			buf_free(&allow);
 			return c.route;
 		}

@@ -231,6 +231,12 @@ uint64_t scoreboard_answered(int status, int64_t duration_us)
 	return ADD(mine->served, 1) + 1;
 }
 
+void scoreboard_waited(int64_t ms)
+{
+	if (mine && LOAD(mine->request_ms))
+		ADD(mine->request_ms, ms);
+}
+
 int64_t scoreboard_hashing_us(void)
 {
 	return hash_us;

@@ -110,6 +110,10 @@ void scoreboard_route(int route);
 void scoreboard_idle(void);
 /* Around a password hash (or verify), gate wait included. */
 void scoreboard_hashing(bool on);
+/* The request in hand waited ms more for its turn at the hashing gate: its
+ * start moves by as much, so that REQUEST_KILL_TIMEOUT counts its own work
+ * (the gate calls it as the wait goes, not only once it ends). */
+void scoreboard_waited(int64_t ms);
 /* Microseconds the request in hand has spent hashing (gate wait included). */
 int64_t scoreboard_hashing_us(void);
 /* Counts the answered request; returns how many this worker has served. */

@@ -3,17 +3,13 @@
 
 #include <argon2.h>
 #include <math.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <jwt.h>
 #include <gnutls/crypto.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/random.h>
-#include <unistd.h>
 
 #include "json.h"
 #include "lowprio.h"
@@ -26,65 +22,6 @@ enum { ARGON2_T = 3, ARGON2_M_KIB = 65536, ARGON2_P = 4, SALT_LEN = 16, HASH_LEN
 /* The hash of a password no user has, at the parameters we write. */
 static const char dummy_phc[] =
 	"$argon2id$v=19$m=65536,t=3,p=4$fwITMFEATPH8Vb7t+kv0iQ$iMH6aE3OSTc4Tn5BTgZgbwtxbI4Bax7G0nTJxIOw0DQ";
-
-int hash_gate_cap(void)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	return cores > 0 && cores < 1024 ? (int)cores : 1;
-}
-
-int hash_gate_create(int cap)
-{
-	int fd = memfd_create("fast_zero-hash-gate", MFD_CLOEXEC);
-	if (fd >= 0 && ftruncate(fd, cap) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-void hash_gate_open(struct hash_gate *g, int shared_fd, int cap)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", shared_fd);
-	/* A fresh open file description: inherited descriptors would share locks. */
-	g->fd = shared_fd >= 0 ? open(path, O_RDWR | O_CLOEXEC) : -1;
-	g->cap = cap;
-}
-
-void hash_gate_close(struct hash_gate *g)
-{
-	if (g->fd >= 0)
-		close(g->fd);
-	g->fd = -1;
-}
-
-static int slot_lock(int fd, int slot, int cmd, short type)
-{
-	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = slot, .l_len = 1};
-	int rc;
-	while ((rc = fcntl(fd, cmd, &fl)) < 0 && errno == EINTR)
-		;
-	return rc;
-}
-
-/* Takes a free slot, or waits for one; the slot, or -1 without a gate. */
-static int gate_enter(struct hash_gate *g)
-{
-	if (g->fd < 0)
-		return -1;
-	for (int i = 0; i < g->cap; i++)
-		if (slot_lock(g->fd, i, F_OFD_SETLK, F_WRLCK) == 0)
-			return i;
-	int slot = (int)(getpid() % g->cap);
-	return slot_lock(g->fd, slot, F_OFD_SETLKW, F_WRLCK) == 0 ? slot : -1;
-}
-
-static void gate_leave(struct hash_gate *g, int slot)
-{
-	if (slot >= 0)
-		slot_lock(g->fd, slot, F_OFD_SETLK, F_UNLCK);
-}
 
 struct hash_job {
 	const char *password;
@@ -119,14 +56,14 @@ static void hash_work(void *arg)
 	}
 }
 
-/* Runs job through the gate, below request handling's priority. */
+/* Runs job in a turn of the gate, below request handling's priority. */
 static void run_gated(struct hash_gate *g, struct hash_job *job)
 {
+	hash_gate_enter(g, false);
 	scoreboard_hashing(true);
-	int slot = gate_enter(g);
 	lowprio_run(LOWPRIO_HASHING, hash_work, job);
-	gate_leave(g, slot);
 	scoreboard_hashing(false);
+	hash_gate_leave(g);
 }
 
 int password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out)

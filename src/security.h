@@ -5,11 +5,10 @@
  * Any argon2 PHC string verifies, whatever its parameters.
  *
  * Hashing is the one costly thing the service does (~0.2 s of CPU and 64 MiB
- * each), so it is gated: at most `cap` hashes run at once across the whole
- * pool (cap = the core count), each in a thread at a lower CPU priority, so a
- * burst of logins queues instead of starving the reads. The gate is a set of
- * lock bytes in a memfd made by the supervisor; each worker reopens it for
- * open-file-description locks, which the kernel drops if the worker dies.
+ * each), so it is gated (gate.h): at most one hash per core runs at once
+ * across the whole pool, turns given fairly across client addresses, each
+ * in a thread at a lower CPU priority, so a burst of logins queues instead
+ * of starving the reads.
  *
  * Tokens are HS256/384/512 JWTs signed with SECRET_KEY:
  *   {"auth_time": seconds.milliseconds, "exp": seconds, "iat": seconds,
@@ -34,22 +33,12 @@
 #include <time.h>
 
 #include "buf.h"
+#include "gate.h"
 
 struct settings;
 
-struct hash_gate {
-	int fd;  /* this worker's own open file description, or -1: no gate */
-	int cap; /* hashes that may run at once across the pool */
-};
-
-/* How many hashes may run at once: the core count. */
-int hash_gate_cap(void);
-/* In the supervisor: the shared lock file for cap slots; fd or -1. */
-int hash_gate_create(int cap);
-/* In a worker: its own handle on the supervisor's gate (shared_fd). */
-void hash_gate_open(struct hash_gate *g, int shared_fd, int cap);
-void hash_gate_close(struct hash_gate *g);
-
+/* Both hash in a turn of the gate g: the request's own when it holds one
+ * (hash_gate_enter), else one waited for; the turn is given back after. */
 /* Appends the PHC string of password[0..len) to out, NUL-terminated; 0, or -1. */
 int password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out);
 /* Whether password matches the PHC string phc. With phc NULL it verifies

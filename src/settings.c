@@ -24,6 +24,7 @@ enum {
 	K_REQUEST_KILL_TIMEOUT,
 	K_SLOW_REQUEST_MS,
 	K_AUDIT_LOG,
+	K_HASH_QUEUE_TIMEOUT,
 	K_COUNT
 };
 static const char *const setting_names[K_COUNT] = {
@@ -40,6 +41,7 @@ static const char *const setting_names[K_COUNT] = {
 	"REQUEST_KILL_TIMEOUT",
 	"SLOW_REQUEST_MS",
 	"AUDIT_LOG",
+	"HASH_QUEUE_TIMEOUT",
 };
 
 struct raw_settings {
@@ -222,7 +224,18 @@ static int kill_timeout(const struct raw_settings *raw, struct settings *s)
 int settings_load(struct settings *s, const char *env_path, int flags, char *err, size_t errsz)
 {
 	static const char *const defaults[K_COUNT] = {
-		"sqlite:///database.db", NULL, "HS256", "30", "0", "5", "24", "on", "on", "0", NULL, "0"};
+		[K_DATABASE_URL] = "sqlite:///database.db",
+		[K_ALGORITHM] = "HS256",
+		[K_EXPIRE] = "30",
+		[K_WORKERS] = "0",
+		[K_REQUEST_TIMEOUT] = "5",
+		[K_SESSION_MAX] = "24",
+		[K_RATE_LIMIT] = "on",
+		[K_LOGIN_RATE_LIMIT] = "on",
+		[K_MAX_REQUESTS] = "0",
+		[K_SLOW_REQUEST_MS] = "0",
+		[K_HASH_QUEUE_TIMEOUT] = "2",
+	};
 	struct raw_settings *raw = calloc(1, sizeof *raw);
 	int rc = -1;
 	if (!raw)
@@ -263,6 +276,9 @@ int settings_load(struct settings *s, const char *env_path, int flags, char *err
 	else if (parse_long(raw->value[K_SLOW_REQUEST_MS], 0, 3600000, &s->slow_request_ms))
 		fail(err, errsz, "SLOW_REQUEST_MS",
 		     "must be a whole number of milliseconds, 0 for no slow log");
+	else if (parse_seconds_ms(raw->value[K_HASH_QUEUE_TIMEOUT], 3600, &s->hash_queue_timeout_ms))
+		fail(err, errsz, "HASH_QUEUE_TIMEOUT",
+		     "must be a number of seconds from 0 (no limit) to 3600, such as 2 or 0.5");
 	else
 		rc = 0;
 	if (rc == 0) {

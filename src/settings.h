@@ -3,10 +3,10 @@
  * The names are the course's .env keys (DATABASE_URL, SECRET_KEY, ALGORITHM,
  * ACCESS_TOKEN_EXPIRE_MINUTES) plus WORKERS, REQUEST_TIMEOUT, SESSION_MAX_HOURS,
  * RATE_LIMIT and LOGIN_RATE_LIMIT (which scripts/nginx-conf reads too),
- * MAX_REQUESTS, REQUEST_KILL_TIMEOUT, SLOW_REQUEST_MS and AUDIT_LOG. A
- * value in the environment wins over the same key in .env. Every value is
- * checked here, at start (and on SIGHUP), so that a bad setting never
- * surfaces on a request. */
+ * MAX_REQUESTS, REQUEST_KILL_TIMEOUT, SLOW_REQUEST_MS, AUDIT_LOG and
+ * HASH_QUEUE_TIMEOUT. A value in the environment wins over the same key in
+ * .env. Every value is checked here, at start (and on SIGHUP), so that a bad
+ * setting never surfaces on a request. */
 #ifndef FZ_SETTINGS_H
 #define FZ_SETTINGS_H
 
@@ -35,6 +35,9 @@ struct settings {
 				       * default twice REQUEST_TIMEOUT, or 30 s */
 	long slow_request_ms;              /* SLOW_REQUEST_MS: slower requests are logged; 0 = none */
 	char audit_log[SETTINGS_TEXT_MAX]; /* AUDIT_LOG: the audit lines' file; "" = stderr */
+	long hash_queue_timeout_ms;        /* HASH_QUEUE_TIMEOUT (seconds): a request of the routes that
+				       * hash that has waited longer (since nginx passed it on) is
+				       * answered 503 instead of hashed; 0 = no limit */
 };
 
 /* Loads the settings from the environment and from the file env_path (which

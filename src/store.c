@@ -68,6 +68,11 @@ void store_watch(struct store *s, const struct store_watch *w)
 	s->ops->watch(s, w);
 }
 
+void store_rewatch(struct store *s, const struct store_watch *w)
+{
+	s->ops->watch(s, w);
+}
+
 int64_t store_time_us(const struct store *s)
 {
 	return s->time_us;

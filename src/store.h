@@ -79,6 +79,9 @@ struct store_watch {
 /* Starts watching w for the next calls on s (and counting their time from
  * zero); NULL stops watching. */
 void store_watch(struct store *s, const struct store_watch *w);
+/* The request in hand's watch changed (its deadline moved past a wait that
+ * was not its own work): watches w from now, still counting its time. */
+void store_rewatch(struct store *s, const struct store_watch *w);
 /* Microseconds spent in the store since the last store_watch(s, w): for a
  * list, the writing of its rows included. */
 int64_t store_time_us(const struct store *s);

@@ -44,7 +44,7 @@ enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, PARAMS_MAX = 8 };
 /* The record of the write w made, under the request id the parameter names
  * ('' for none): a common table expression of ST_UPDATE and ST_DELETE. */
 #define WRITE_RECORD(id)                                                                                     \
-	"r AS (INSERT INTO write_requests (request_key, user_id, done_at) SELECT " id ", id, now() FROM w "   \
+	"r AS (INSERT INTO write_requests (request_key, user_id, done_at) SELECT " id ", id, now() FROM w "  \
 	"WHERE " id " <> '' ON CONFLICT DO NOTHING)"
 
 /* The database's clock, in unix milliseconds, the same for every host. */

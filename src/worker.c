@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "fcgi.h"
+#include "gate.h"
 #include "http.h"
 #include "log.h"
 #include "scoreboard.h"
@@ -39,6 +40,7 @@ struct worker {
 	struct fcgi_request fr;
 	struct request req;
 	struct response res;
+	struct store_watch watch; /* the request in hand's */
 	struct buf head;
 	int fd; /* the connection of the request in hand */
 	int kept[KEPT_MAX];
@@ -81,11 +83,22 @@ static bool stop_requested(int sfd, const struct settings *s)
 	return stop;
 }
 
+/* A request's reading may stall for this long (its answer's writing, see
+ * fcgi.h, until the request's time limit). */
 static void set_timeouts(int fd)
 {
 	struct timeval tv = {.tv_sec = IO_TIMEOUT_S};
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+/* Logs an answer that nginx stopped taking (its client reads no more)
+ * until the request's time limit: the worker let it go, cut short. */
+static void note_unread(const struct worker *w)
+{
+	if (errno == ETIMEDOUT)
+		log_error("request %s: the answer was not taken by the time limit (REQUEST_TIMEOUT=%ld "
+			  "ms): cut short",
+			  w->req.request_id, w->app.settings->request_timeout_ms);
 }
 
 /* The sink of a streamed answer: the head the first time, then the body so far. */
@@ -98,7 +111,10 @@ static int send_part(struct response *res, void *arg)
 		http_write_head(res, &w->req, &w->head);
 		head = &w->head;
 	}
-	return fcgi_write_stdout(w->fd, &w->fr, head, &res->body);
+	int rc = fcgi_write_stdout(w->fd, &w->fr, head, &res->body);
+	if (rc)
+		note_unread(w);
+	return rc;
 }
 
 /* Past this, a request's buffers are given back rather than kept for the next. */
@@ -124,25 +140,58 @@ static void let_go_of_kept(void *arg)
 	w->nkept = 0;
 }
 
+/* The clock_ms() past which the request in hand may not wait for a hash:
+ * HASH_QUEUE_TIMEOUT after nginx passed it on, or after now when nginx does
+ * not say when; 0: no limit. */
+static int64_t hash_deadline(const struct worker *w, int64_t now)
+{
+	long budget = w->app.settings->hash_queue_timeout_ms;
+	int64_t waited = 0, unix_now = clock_unix_ms();
+	if (!budget)
+		return 0;
+	if (w->req.start_ms >= 0 && unix_now > w->req.start_ms)
+		waited = unix_now - w->req.start_ms;
+	return now + budget - waited > 0 ? now + budget - waited : 1;
+}
+
+/* The request in hand waited ms for its turn at the hashing gate, within
+ * HASH_QUEUE_TIMEOUT: its own time limit (REQUEST_TIMEOUT, for the store
+ * and the answer's writing) counts its work, not that wait, as it never
+ * counted a wait in the socket's queue. (REQUEST_KILL_TIMEOUT's start, on
+ * the scoreboard, the gate moved as it waited.) */
+static void after_gate_wait(void *arg, int64_t ms)
+{
+	struct worker *w = arg;
+	if (w->watch.deadline_ms)
+		w->watch.deadline_ms += ms;
+	w->watch.slow_ms += ms;
+	w->fr.deadline_ms = w->watch.deadline_ms;
+	store_rewatch(w->app.store, &w->watch);
+}
+
 /* Answers the request read into w->fr; the pattern of its route, or NULL. */
 static const char *answer(struct worker *w)
 {
 	long timeout = w->app.settings->request_timeout_ms;
 	int64_t now = clock_ms();
-	struct store_watch watch = {.deadline_ms = timeout ? now + timeout : 0,
-				    .slow_ms = now + SLOW_REQUEST_MS,
-				    .slow = let_go_of_kept,
-				    .arg = w};
+	w->watch = (struct store_watch){.deadline_ms = timeout ? now + timeout : 0,
+					.slow_ms = now + SLOW_REQUEST_MS,
+					.slow = let_go_of_kept,
+					.arg = w};
 	response_reset(&w->res);
 	buf_reset(&w->head);
 	http_request_from(&w->req, &w->fr);
 	scoreboard_handling(w->req.request_id);
-	store_watch(w->app.store, &watch);
+	w->fr.deadline_ms = w->watch.deadline_ms;
+	hash_gate_request(&w->app.gate, w->req.remote_addr, hash_deadline(w, now),
+			  w->app.settings->rate_limit);
+	store_watch(w->app.store, &w->watch);
 	const char *route = NULL;
 	if (w->fr.too_large)
 		http_error(&w->res, 413, "Request Entity Too Large");
 	else
 		route = router_dispatch(&w->app, &w->req, &w->res);
+	hash_gate_leave(&w->app.gate); /* a turn taken and not used */
 	store_watch(w->app.store, NULL);
 	if (!buf_ok(&w->res.body) || !buf_ok(&w->res.headers)) {
 		bool streaming = w->res.streaming;
@@ -191,6 +240,8 @@ static bool serve_one(struct worker *w, int fd)
 	/* A streamed answer cut short ends without END_REQUEST: nginx then
 	 * closes the client's connection before the last chunk. */
 	bool sent = !w->res.broken && fcgi_write_response(fd, &w->fr, &w->head, &w->res.body) == 0;
+	if (!sent && !w->res.broken)
+		note_unread(w);
 	answered(w, route, started_us);
 	keep = sent && w->fr.keep_conn && !w->leaving;
 	shrink(&w->res.body);
@@ -298,13 +349,13 @@ static void worker_free(struct worker *w)
 		close(w->kept[i]);
 	store_close(w->app.store);
 	router_release();
-	hash_gate_close(&w->app.gate);
+	hash_gate_leave(&w->app.gate);
 	fcgi_request_free(&w->fr);
 	response_free(&w->res);
 	buf_free(&w->head);
 }
 
-int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings,
+int worker_run(int listen_fd, struct gate_room *gate, const struct settings *settings,
 	       const struct allow_list *allow)
 {
 	struct worker w = {.app.settings = settings, .allow = allow};
@@ -321,7 +372,9 @@ int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings,
 	w.res.sink_arg = &w;
 	buf_init(&w.head);
 	open_audit_log(settings);
-	hash_gate_open(&w.app.gate, hash_gate_fd, hash_gate_cap());
+	hash_gate_open(&w.app.gate, gate);
+	w.app.gate.waited = after_gate_wait;
+	w.app.gate.waited_arg = &w;
 	if (sfd < 0 || fcgi_request_init(&w.fr) ||
 	    !(w.app.store = store_open(settings->database_url, err, sizeof err))) {
 		log_error("worker cannot start: %s", sfd < 0 ? strerror(errno) : err);

@@ -9,14 +9,15 @@
 #define FZ_WORKER_H
 
 struct allow_list;
+struct gate_room;
 struct settings;
 
 /* Runs a worker on listen_fd until told to stop; returns the exit status:
  * 0 after a stop, 1 when it could not start or poll failed (logged, and the
- * supervisor logs the exit). hash_gate_fd is the supervisor's
- * password-hashing gate (see security.h); a TCP peer not in allow is closed
- * unserved (see allow.h). */
-int worker_run(int listen_fd, int hash_gate_fd, const struct settings *settings,
+ * supervisor logs the exit). gate is the supervisor's password-hashing gate
+ * (see gate.h; NULL: none); a TCP peer not in allow is closed unserved (see
+ * allow.h). */
+int worker_run(int listen_fd, struct gate_room *gate, const struct settings *settings,
 	       const struct allow_list *allow);
 
 #endif

@@ -197,7 +197,10 @@ static void log_in(struct ctx *c, const struct login_form *l)
 	} else if (!buf_ok(&a.email) || !buf_ok(&a.hash)) {
 		http_internal_error(c->res, c->req, "out of memory reading the account");
 	} else if (!login_budget_or_reply(c, &a, &email)) {
-		if (c->res->status == 429) {
+		/* Throttled: a budget or the gate's share spent (429), or no turn
+		 * at the gate within HASH_QUEUE_TIMEOUT (503, the request late);
+		 * not a store failure. */
+		if (c->res->status == 429 || (c->res->status == 503 && hash_gate_late(&c->app->gate))) {
 			scoreboard_login(SB_LOGIN_THROTTLED);
 			audit_login(c, email.data, email.len, a.id, "throttled");
 		}

@@ -115,6 +115,23 @@ bool writer_or_reply(struct ctx *c, struct user *me, bool *again)
 	return false;
 }
 
+/* The request's turn at the hashing gate (gate.h): 429 when its address
+ * holds its share of the gate's places while others wait, 503 when its turn
+ * would come past HASH_QUEUE_TIMEOUT; both with Retry-After. */
+static bool turn_or_reply(struct ctx *c)
+{
+	enum gate_turn turn = hash_gate_enter(&c->app->gate, true);
+	if (turn == GATE_TURN)
+		return true;
+	if (turn == GATE_OVER_SHARE) {
+		http_error(c->res, 429, "Too Many Requests");
+		http_header(c->res, "Retry-After", "1");
+	} else {
+		http_error(c->res, 503, "Service Unavailable");
+	}
+	return false;
+}
+
 /* Spends one request of key's budget under rule: in the store when it keeps
  * budgets for every host and the rule protects an account, else in the
  * pool's shared memory. 0, the seconds to wait, or -1 when the store failed
@@ -139,13 +156,13 @@ bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const ch
 	const struct settings *s = c->app->settings;
 	char seconds[24], address[THROTTLE_ADDRESS_MAX];
 	if (!s->rate_limit || (rule && rule->login && !s->login_rate_limit))
-		return true;
+		return turn_or_reply(c);
 	throttle_address_key(c->req->remote_addr, address);
 	int wait = throttle_take(&throttle_address, address, strlen(address));
 	if (wait == 0 && rule)
 		wait = take_budget(c, rule, key, len);
 	if (wait == 0)
-		return true;
+		return turn_or_reply(c);
 	if (wait < 0)
 		return false;
 	http_error(c->res, 429, "Too Many Requests");

@@ -49,8 +49,12 @@ bool writer_or_reply(struct ctx *c, struct user *me, bool *again);
 /* Before a hash: spends one request of the client address's budget and of
  * key's under rule (none when rule is NULL; a shared rule's in the store
  * when it keeps budgets), unless RATE_LIMIT (or, for logins,
- * LOGIN_RATE_LIMIT) is off; false when it answered: 429 with Retry-After,
- * or the store's failure. */
+ * LOGIN_RATE_LIMIT) is off, then waits for the request's turn at the
+ * hashing gate, which the hash that follows uses (gate.h); false when it
+ * answered: 429 with Retry-After (a budget spent, or the address's share of
+ * the gate taken while others wait), 503 with Retry-After (no turn within
+ * HASH_QUEUE_TIMEOUT: hash_gate_late() then says so), or the store's
+ * failure. */
 bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const char *key, size_t len);
 
 /* Answers a storage failure, its cause logged with the request id: 503 with

@@ -364,7 +364,8 @@ static void delete_user(struct ctx *c, const struct user_request *r, int64_t my_
 	if (!is_me_or_reply(c, my_id, r->user_id))
 		return;
 	char key[WRITE_KEY_MAX];
-	enum store_status status = store_user_delete(c->app->store, my_id, r->stored_hash.data, write_key(c, key));
+	enum store_status status =
+		store_user_delete(c->app->store, my_id, r->stored_hash.data, write_key(c, key));
 	if (status == STORE_OK) {
 		audit_user_deleted(c, my_id);
 		buf_adds(http_json(c->res, 200), "{\"message\":\"User deleted\"}");

@@ -89,7 +89,7 @@ test_metrics_parse_and_count_what_was_sent() {
 	moved "$a" "$b" 'fast_zero_worker_restarts_total{cause="crashed"}' 0
 	assertEquals "every worker counted" "$POOL_SIZE" \
 		"$(grep '^fast_zero_workers{' "$b" | awk '{n += $NF} END {print n}')"
-	assertEquals "hash workers" "$(nproc)" \
+	assertEquals "hash workers" "$((4 * $(nproc)))" \
 		"$(grep '^fast_zero_workers{socket="hash"' "$b" | awk '{n += $NF} END {print n}')"
 	assertEquals "the scrape sees itself handled" 1 "$(sample "$b" 'fast_zero_workers{socket="main",state="handling"}')"
 	assertEquals "the hash queue is empty" 0 "$(sample "$b" 'fast_zero_hash_queue_depth{}')"

@@ -194,8 +194,8 @@ test_runs_on_sockets_passed_by_systemd() {
 	http GET /users/
 	assertEquals "the list, from the third socket" 200 "$STATUS"
 	# systemd-socket-activate execs the pool in its own process: its children are the workers.
-	assertEquals "two workers, one per core on the hash socket, two on the list socket" \
-		$((4 + $(nproc))) "$(worker_pids | wc -l)"
+	assertEquals "two workers, four per core on the hash socket, two on the list socket" \
+		$((4 + 4 * $(nproc))) "$(worker_pids | wc -l)"
 	kill -TERM "$FZ_PID"
 	wait "$FZ_PID" 2>/dev/null
 	rm -f "$SOCKET" "$HASH_SOCKET" "$LIST_SOCKET"

@@ -150,7 +150,7 @@ struct app *fuzz_app(void)
 	make_tmp_dir();
 	migrate();
 	app.settings = &settings;
-	app.gate = (struct hash_gate){.fd = -1, .cap = 1};
+	app.gate = (struct hash_gate){.room = NULL, .place = -1};
 	if (!(app.store = store_open(db_url, err, sizeof err))) {
 		fprintf(stderr, "fuzz: cannot open the store: %s\n", err);
 		abort();

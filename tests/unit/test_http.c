@@ -1,6 +1,38 @@
-/* test_http.c -- the media type of a Content-Type, as Python's parsers read it. */
+/* test_http.c -- the media type of a Content-Type, as Python's parsers read
+ * it; when nginx passed a request on (REQUEST_START). */
+#include "../../src/fcgi.h"
 #include "../../src/http.h"
 #include "unit.h"
+
+/* The request fields of a PARAMS stream holding one parameter. */
+static int64_t start_of(const char *value)
+{
+	struct fcgi_request fr;
+	struct request req;
+	unsigned char params[64];
+	size_t n = strlen(value);
+	params[0] = 13;
+	params[1] = (unsigned char)n;
+	memcpy(params + 2, "REQUEST_START", 13);
+	memcpy(params + 15, value, n);
+	CHECK(fcgi_request_init(&fr) == 0);
+	CHECK(fcgi_parse_params(&fr, params, 15 + n) == 0);
+	http_request_from(&req, &fr);
+	fcgi_request_free(&fr);
+	return req.start_ms;
+}
+
+static void test_request_start_is_nginx_msec(void)
+{
+	CHECK(start_of("1764576000.123") == 1764576000123LL);
+	CHECK(start_of("1764576000.1") == 1764576000100LL);
+	CHECK(start_of("1764576000") == 1764576000000LL);
+	CHECK(start_of("") == -1);
+	CHECK(start_of("1764576000.1234") == -1);
+	CHECK(start_of("-1") == -1);
+	CHECK(start_of("1.2.3") == -1);
+	CHECK(start_of("99999999999999999999") == -1);
+}
 
 static void test_media_type_is_before_the_parameters_stripped(void)
 {
@@ -28,5 +60,6 @@ int main(void)
 {
 	RUN(test_media_type_is_before_the_parameters_stripped);
 	RUN(test_media_type_compared_in_any_case);
+	RUN(test_request_start_is_nginx_msec);
 	return unit_done();
 }

@@ -6,10 +6,12 @@
 
 static struct response res;
 
+static int64_t hash_deadline_ms; /* the gate's deadline for the request (0: none) */
+
 /* Dispatches METHOD PATH; the status, and the headers in res. */
 static int dispatch(const char *method, const char *path)
 {
-	struct app app = {0};
+	struct app app = {.gate = {.place = -1, .deadline_ms = hash_deadline_ms}};
 	struct request req = {.method = method, .path = path, .query = "", .request_id = "-", .body = ""};
 	response_reset(&res);
 	router_dispatch(&app, &req, &res);
@@ -45,6 +47,22 @@ static void test_405_lists_every_method_of_the_path(void)
 	CHECK_STR(buf_cstr(&res.headers), "Allow: GET\r\n");
 }
 
+/* A request of the routes that hash which waited past HASH_QUEUE_TIMEOUT is
+ * answered before its handler runs (which would need the storage this app
+ * does not have); other routes are not held to it. */
+static void test_a_hashing_route_past_its_queue_budget_is_503(void)
+{
+	hash_deadline_ms = 1; /* long past */
+	CHECK(dispatch("POST", "/auth/token") == 503);
+	CHECK_STR(buf_cstr(&res.body), "{\"detail\":\"Service Unavailable\"}");
+	CHECK_STR(buf_cstr(&res.headers), "Retry-After: 1\r\n");
+	CHECK(dispatch("POST", "/users/") == 503);
+	CHECK(dispatch("PUT", "/users/1") == 503);
+	CHECK(dispatch("GET", "/") == 200);
+	CHECK(dispatch("PATCH", "/auth/token") == 405);
+	hash_deadline_ms = 0;
+}
+
 static void test_the_table_as_text(void)
 {
 	struct buf b;
@@ -65,6 +83,7 @@ int main(void)
 	RUN(test_exact_paths_and_one_trailing_slash);
 	RUN(test_a_parameter_is_one_whole_segment);
 	RUN(test_405_lists_every_method_of_the_path);
+	RUN(test_a_hashing_route_past_its_queue_budget_is_503);
 	RUN(test_the_table_as_text);
 	response_free(&res);
 	return unit_done();

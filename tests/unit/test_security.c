@@ -122,7 +122,7 @@ static void test_forged_tokens_are_refused(void)
 
 static void test_any_argon2_phc_verifies(void)
 {
-	struct hash_gate g = {.fd = -1, .cap = 1};
+	struct hash_gate g = {.room = NULL, .place = -1};
 	/* argon2-cffi, Debian's defaults (m=102400,t=2,p=8) and argon2i. */
 	static const char id[] = "$argon2id$v=19$m=65536,t=3,p=4$fwITMFEATPH8Vb7t+kv0iQ$"
 				 "iMH6aE3OSTc4Tn5BTgZgbwtxbI4Bax7G0nTJxIOw0DQ";
@@ -135,7 +135,7 @@ static void test_any_argon2_phc_verifies(void)
 
 static void test_hash_has_pwdlib_parameters(void)
 {
-	struct hash_gate g = {.fd = -1, .cap = 1};
+	struct hash_gate g = {.room = NULL, .place = -1};
 	struct buf h;
 	buf_init(&h);
 	CHECK(password_hash(&g, "secret", 6, &h) == 0);

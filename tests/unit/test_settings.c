@@ -84,9 +84,31 @@ static void test_request_timeout(void)
 	unsetenv("REQUEST_TIMEOUT");
 }
 
+static void test_hash_queue_timeout(void)
+{
+	struct settings s;
+	char err[256];
+	setenv("SECRET_KEY", "s3cret", 1);
+	unsetenv("HASH_QUEUE_TIMEOUT");
+	CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == 0);
+	CHECK(s.hash_queue_timeout_ms == 2000);
+	setenv("HASH_QUEUE_TIMEOUT", "0.5", 1);
+	CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == 0);
+	CHECK(s.hash_queue_timeout_ms == 500);
+	setenv("HASH_QUEUE_TIMEOUT", "0", 1);
+	CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == 0);
+	CHECK(s.hash_queue_timeout_ms == 0);
+	setenv("HASH_QUEUE_TIMEOUT", "2s", 1);
+	CHECK(settings_load(&s, NULL, SETTINGS_SECRET_REQUIRED, err, sizeof err) == -1);
+	CHECK_STR(err, "setting HASH_QUEUE_TIMEOUT must be a number of seconds from 0 (no limit) to 3600, "
+		       "such as 2 or 0.5");
+	unsetenv("HASH_QUEUE_TIMEOUT");
+}
+
 int main(void)
 {
 	RUN(test_request_timeout);
+	RUN(test_hash_queue_timeout);
 	RUN(test_database_urls);
 	RUN(test_defaults_and_required_secret);
 	RUN(test_bad_values_are_named);
