@@ -66,17 +66,18 @@ static void run_gated(struct hash_gate *g, struct hash_job *job)
 	hash_gate_leave(g);
 }
 
-int password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out)
+const char *password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out)
 {
 	char encoded[128];
 	struct hash_job job = {
 		.password = password, .len = len, .encoded = encoded, .encoded_len = sizeof encoded};
 	run_gated(g, &job);
 	if (job.result != ARGON2_OK)
-		return -1;
+		return job.result == ARGON2_MISSING_ARGS ? "no random salt (getrandom failed)"
+							: argon2_error_message(job.result);
 	buf_adds(out, encoded);
 	buf_cstr(out); /* callers bind it as a C string */
-	return buf_ok(out) ? 0 : -1;
+	return buf_ok(out) ? NULL : "out of memory";
 }
 
 bool password_verify(struct hash_gate *g, const char *phc, const char *password, size_t len)

@@ -39,8 +39,9 @@ struct settings;
 
 /* Both hash in a turn of the gate g: the request's own when it holds one
  * (hash_gate_enter), else one waited for; the turn is given back after. */
-/* Appends the PHC string of password[0..len) to out, NUL-terminated; 0, or -1. */
-int password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out);
+/* Appends the PHC string of password[0..len) to out, NUL-terminated; NULL,
+ * or why it could not (argon2's reason, for the log). */
+const char *password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out);
 /* Whether password matches the PHC string phc. With phc NULL it verifies
  * against a fixed dummy hash and returns false, so that an unknown email
  * costs what a wrong password costs. */

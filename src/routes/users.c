@@ -72,9 +72,12 @@ static struct user_fields fields_of(const struct user_request *r)
 
 static bool hash_or_reply(struct ctx *c, struct user_request *r)
 {
-	if (password_hash(&c->app->gate, r->password, r->password_len, &r->hash) == 0)
+	const char *why = password_hash(&c->app->gate, r->password, r->password_len, &r->hash);
+	char what[160];
+	if (!why)
 		return true;
-	http_internal_error(c->res, c->req, "the password could not be hashed");
+	snprintf(what, sizeof what, "the password could not be hashed: %s", why);
+	http_internal_error(c->res, c->req, what);
 	return false;
 }
 
