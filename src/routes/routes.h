@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
-#include "../app.h"
-#include "../store.h"
-#include "../throttle.h"
-#include "../validate.h"
+#include "routes/router.h"
+#include "store/store.h"
+#include "auth/throttle.h"
+#include "routes/validate.h"
 
 handler_fn app_root, app_exercicio_html, app_health, app_metrics;
 handler_fn users_create, users_list, users_read, users_update, users_delete;

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../audit.h"
-#include "../lowprio.h"
-#include "routes.h"
+#include "routes/audit.h"
+#include "base/lowprio.h"
+#include "routes/routes.h"
 
 /* One request's worth of UserSchema work: body, problems, the fields read,
  * the password hash; freed in one place. */

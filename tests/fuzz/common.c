@@ -9,10 +9,10 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include "../../src/db.h"
-#include "../../src/json.h"
-#include "../../src/settings.h"
-#include "../../src/store.h"
+#include "../../src/store/sqlite_db.h"
+#include "../../src/compat/json.h"
+#include "../../src/base/settings.h"
+#include "../../src/store/store.h"
 
 #ifndef FUZZ_MIGRATIONS
 #define FUZZ_MIGRATIONS "migrations"

@@ -1,8 +1,8 @@
 /* test_security.c -- tokens made and checked; argon2 PHC strings verified. */
 #include <string.h>
 
-#include "../../src/security.h"
-#include "../../src/settings.h"
+#include "../../src/auth/security.h"
+#include "../../src/base/settings.h"
 #include "unit.h"
 
 static struct settings test_settings(const char *alg)
