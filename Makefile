@@ -8,12 +8,13 @@ OPT ?= -O2 -g
 WARN = -Wall -Wextra -Werror
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFZ_VERSION='"$(VERSION)"' $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -DFZ_VERSION='"$(VERSION)"' $(WARN) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
 # BUILD=build by default; `make sanitize` builds into build/san with ASan+UBSan.
 BUILD ?= build
-SRC := $(wildcard src/*.c src/routes/*.c)
+SRC := $(wildcard src/*.c src/*/*.c)
+HDR := $(wildcard src/*/*.h)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
 OBJ := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -30,7 +31,7 @@ fast_zero: $(BUILD)/fast_zero
 $(BUILD)/fast_zero: $(OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS) $(LDFLAGS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/routes/*.h)
+$(BUILD)/obj/%.o: src/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -69,13 +70,13 @@ sanitize: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run $(TEST_K) build/san
 
 format:
-	clang-format -i $(SRC) $(wildcard src/*.h src/routes/*.h) $(UNIT_SRC) tests/unit/unit.h \
+	clang-format -i $(SRC) $(HDR) $(UNIT_SRC) tests/unit/unit.h \
 		$(wildcard tests/fuzz/*.c tests/fuzz/*.h bench/*.c)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--std=c11 --suppress=missingIncludeSystem -D_GNU_SOURCE src
-	clang-tidy --quiet $(SRC) -- -std=c11 -D_GNU_SOURCE $(PKG_CFLAGS)
+		--std=c11 --suppress=missingIncludeSystem -D_GNU_SOURCE -Isrc src
+	clang-tidy --quiet $(SRC) -- -std=c11 -D_GNU_SOURCE -Isrc $(PKG_CFLAGS)
 
 clean:
 	rm -rf build fast_zero

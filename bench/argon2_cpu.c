@@ -1,6 +1,6 @@
 /* bench/argon2_cpu.c -- the CPU cost of one login's password check, as the
  * service does it: argon2_verify() on an argon2id PHC string at the
- * parameters src/security.c writes (m=65536 KiB, t=3, p=4).
+ * parameters src/auth/security.c writes (m=65536 KiB, t=3, p=4).
  *
  * usage: argon2_cpu [N [J]]
  *   N verifies (default 10, after one warm-up) in each of J threads (default

@@ -18,7 +18,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DFZ_VERSION='"$(VERSION)"' $(WARN) -O1 -g $(PKG_CFLAGS) $(FUZZ_SAN)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc -DFZ_VERSION='"$(VERSION)"' $(WARN) -O1 -g $(PKG_CFLAGS) $(FUZZ_SAN)
 FUZZ_WRAP := -Wl,--wrap=password_hash -Wl,--wrap=password_verify
 FUZZ_LIB_OBJ := $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
@@ -43,11 +43,11 @@ fuzz-build: $(FUZZ_BIN)
 # Kept between builds (make would delete them as intermediates).
 .SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_BUILD)/common.o
 
-$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*.h src/routes/*.h)
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_BUILD)/common.o: tests/fuzz/common.c tests/fuzz/common.h $(wildcard src/*.h)
+$(FUZZ_BUILD)/common.o: tests/fuzz/common.c tests/fuzz/common.h $(HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -DFUZZ_MIGRATIONS='"$(CURDIR)/migrations"' -c -o $@ $<
 

@@ -8,7 +8,7 @@ INSTALLED = $(SBINDIR)/fast_zero $(MANDIR)/man8/fast_zero.8 \
 	$(UNITDIR)/fast_zero.service $(UNITDIR)/fast_zero.socket \
 	$(SHAREDIR)/nginx/fast_zero.conf $(SHAREDIR)/nginx/upstream.conf \
 	$(patsubst %,$(SHAREDIR)/%,$(wildcard migrations/*.sql migrations/*/*.sql))
-# Per-dialect migrations (see src/migrations.h) live in subfolders.
+# Per-dialect migrations (see src/store/migrations.h) live in subfolders.
 DIALECTS = $(patsubst migrations/%/,%,$(wildcard migrations/*/))
 
 .PHONY: install uninstall

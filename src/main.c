@@ -11,16 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "audit.h"
-#include "clock.h"
-#include "metrics.h"
-#include "migrations.h"
-#include "log.h"
-#include "pool.h"
-#include "scoreboard.h"
-#include "settings.h"
-#include "store.h"
+#include "routes/router.h"
+#include "routes/audit.h"
+#include "base/clock.h"
+#include "routes/metrics.h"
+#include "store/migrations.h"
+#include "base/log.h"
+#include "server/pool.h"
+#include "base/scoreboard.h"
+#include "base/settings.h"
+#include "store/store.h"
 
 #ifndef FZ_VERSION
 #define FZ_VERSION "0.1.0"

@@ -1,8 +1,8 @@
 /* app.c -- the course's first routes (the greeting, the HTML exercise) and
  * the health check and the metrics a deployer's monitoring polls. */
-#include "../metrics.h"
-#include "../scoreboard.h"
-#include "routes.h"
+#include "routes/metrics.h"
+#include "base/scoreboard.h"
+#include "routes/routes.h"
 
 /* GET /: 200 {"message":"Olá Mundo!"} */
 void app_root(struct ctx *c)

@@ -2,11 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../audit.h"
-#include "../email.h"
-#include "../log.h"
-#include "../scoreboard.h"
-#include "routes.h"
+#include "routes/audit.h"
+#include "compat/email.h"
+#include "base/log.h"
+#include "base/scoreboard.h"
+#include "routes/routes.h"
+#include "compat/json_write.h"
 
 /* The OAuth2 password form, in OAuth2PasswordRequestForm's field order. */
 struct login_form {

@@ -6,11 +6,12 @@
 #include <strings.h>
 #include <time.h>
 
-#include "../clock.h"
-#include "../log.h"
-#include "../scoreboard.h"
-#include "../settings.h"
-#include "routes.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/scoreboard.h"
+#include "base/settings.h"
+#include "routes/routes.h"
+#include "compat/json_write.h"
 
 /* The token of an "Authorization: Bearer <token>" header (scheme in any
  * case, as FastAPI's OAuth2PasswordBearer); NULL when there is none. */

@@ -14,7 +14,8 @@
  * mk/docs.mk): nothing is fetched from a CDN. */
 #include <string.h>
 
-#include "routes.h"
+#include "routes/routes.h"
+#include "compat/json_write.h"
 
 #ifndef FZ_OPENAPI_JSON
 #define FZ_OPENAPI_JSON "docs/openapi.json"

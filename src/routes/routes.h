@@ -8,15 +8,18 @@
 
 #include <stdint.h>
 
-#include "../app.h"
-#include "../store.h"
-#include "../throttle.h"
-#include "../validate.h"
+#include "routes/router.h"
+#include "store/store.h"
+#include "auth/throttle.h"
+#include "routes/validate.h"
 
 handler_fn app_root, app_exercicio_html, app_health, app_metrics;
 handler_fn users_create, users_list, users_read, users_update, users_delete;
 handler_fn auth_token, auth_refresh_token;
 handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
+/* Frees what the users handlers keep between requests (the last cheap
+ * list), when the worker ends. */
+void users_forget(void);
 
 /* The caller, from the Bearer token; false when it answered 401 (header
  * missing or not Bearer: "Not authenticated"; anything else wrong with the

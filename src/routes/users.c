@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../audit.h"
-#include "../lowprio.h"
-#include "routes.h"
+#include "routes/audit.h"
+#include "base/lowprio.h"
+#include "routes/routes.h"
 
 /* One request's worth of UserSchema work: body, problems, the fields read,
  * the password hash; freed in one place. */
@@ -72,9 +72,12 @@ static struct user_fields fields_of(const struct user_request *r)
 
 static bool hash_or_reply(struct ctx *c, struct user_request *r)
 {
-	if (password_hash(&c->app->gate, r->password, r->password_len, &r->hash) == 0)
+	const char *why = password_hash(&c->app->gate, r->password, r->password_len, &r->hash);
+	char what[160];
+	if (!why)
 		return true;
-	http_internal_error(c->res, c->req, "the password could not be hashed");
+	snprintf(what, sizeof what, "the password could not be hashed: %s", why);
+	http_internal_error(c->res, c->req, what);
 	return false;
 }
 
@@ -157,11 +160,25 @@ static void reply_user_list(void *arg)
 		buf_adds(&l->c->res->body, "]}");
 }
 
+/* The last cheap list this worker answered, kept to answer the same page
+ * again while the data has not changed. */
+static struct list_cache {
+	int64_t offset, limit;
+	uint64_t version; /* store_data_version() before it was read; 0: empty */
+	struct buf body;
+} list_cache;
+
+void users_forget(void)
+{
+	buf_free(&list_cache.body);
+	list_cache = (struct list_cache){0};
+}
+
 /* A cheap list, answered from the worker's last one when it is the same
  * page and the data has not changed since that one was read. */
 static void reply_cheap_list(struct user_list *l)
 {
-	struct list_cache *k = &l->c->app->lists;
+	struct list_cache *k = &list_cache;
 	const struct response *res = l->c->res;
 	uint64_t version = store_data_version(l->c->app->store);
 	if (version && version == k->version && k->offset == l->offset && k->limit == l->limit) {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_docs.sh -- FastAPI's interactive docs: /openapi.json is valid OpenAPI
-# 3.1 and names exactly the routes of src/router.c; /docs, its OAuth2 redirect
+# 3.1 and names exactly the routes of src/routes/router.c; /docs, its OAuth2 redirect
 # page and /redoc are FastAPI's pages, loading Swagger UI and ReDoc from the
 # files nginx serves out of docs/node_modules (no CDN); and a headless Chromium
 # authorizes in /docs and runs "Try it out" (tests/browser/docs.test.mjs).

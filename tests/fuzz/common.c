@@ -9,10 +9,10 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
-#include "../../src/db.h"
-#include "../../src/json.h"
-#include "../../src/settings.h"
-#include "../../src/store.h"
+#include "../../src/store/sqlite_db.h"
+#include "../../src/compat/json.h"
+#include "../../src/base/settings.h"
+#include "../../src/store/store.h"
 
 #ifndef FUZZ_MIGRATIONS
 #define FUZZ_MIGRATIONS "migrations"
@@ -55,14 +55,14 @@ static void fake_hash(const char *password, size_t len, char out[32])
 __typeof__(password_hash) __wrap_password_hash;
 __typeof__(password_verify) __wrap_password_verify;
 
-int __wrap_password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out)
+const char *__wrap_password_hash(struct hash_gate *g, const char *password, size_t len, struct buf *out)
 {
 	char h[32];
 	(void)g;
 	fake_hash(password, len, h);
 	buf_adds(out, h);
 	buf_cstr(out); /* as the real one: callers bind it as a C string */
-	return buf_ok(out) ? 0 : -1;
+	return buf_ok(out) ? NULL : "out of memory";
 }
 
 bool __wrap_password_verify(struct hash_gate *g, const char *phc, const char *password, size_t len)

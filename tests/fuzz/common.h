@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../src/app.h"
-#include "../../src/buf.h"
+#include "../../src/routes/router.h"
+#include "../../src/base/buf.h"
 
 #define FUZZ_CHECK(cond) ((cond) ? (void)0 : fuzz_fail(#cond, __FILE__, __LINE__))
 

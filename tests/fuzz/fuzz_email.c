@@ -3,14 +3,14 @@
  * The "email" field of POST /users/ and PUT /users/{id} goes through
  * email_check (about 1400 lines of UTF-8, IDNA and punycode handling) as
  * the client wrote it, any bytes, NUL included. Besides the sanitizers the
- * harness checks the contract in src/email.h:
+ * harness checks the contract in src/compat/email.h:
  *   - exactly one of the two buffers is written: the address on success,
  *     a non-empty reason on failure, and either is valid UTF-8;
  *   - the normalised address is itself accepted, and normalises to itself. */
 #include <stdio.h>
 #include <string.h>
 
-#include "../../src/email.h"
+#include "../../src/compat/email.h"
 #include "common.h"
 
 static void check_normalised(const struct buf *addr)

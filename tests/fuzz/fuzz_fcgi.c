@@ -22,8 +22,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../src/fcgi.h"
-#include "../../src/http.h"
+#include "../../src/wire/fcgi.h"
+#include "../../src/wire/http.h"
 #include "common.h"
 
 enum { MAX_INPUT = 2 * 1024 * 1024, MAX_REQUESTS = 64 };

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/form.h"
-#include "../../src/utf8.h"
-#include "../../src/validate.h"
+#include "../../src/wire/form.h"
+#include "../../src/base/utf8.h"
+#include "../../src/routes/validate.h"
 #include "common.h"
 
 /* Pairs checked one by one (the check is quadratic in their number). */

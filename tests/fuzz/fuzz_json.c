@@ -3,7 +3,7 @@
  * Every JSON request body reaches json_parse before anything else looks at
  * it, and pydantic's 422 answers echo the parsed value back through
  * json_write, so both see attacker bytes first. Besides the sanitizers, the
- * harness checks what the contract in src/json.h promises:
+ * harness checks what the contract in src/compat/json.h promises:
  *   - a failed parse reports a message and a position inside the text
  *     (counted in code points);
  *   - what json_write prints is UTF-8 JSON that parses back to the same
@@ -17,9 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/utf8.h"
-#include "../../src/json.h"
+#include "../../src/base/utf8.h"
+#include "../../src/compat/json.h"
 #include "common.h"
+#include "../../src/compat/json_write.h"
 
 static size_t code_points(const char *s, size_t n)
 {

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/security.h"
-#include "../../src/settings.h"
+#include "../../src/auth/security.h"
+#include "../../src/base/settings.h"
 #include "common.h"
 
 static const jwt_alg_t algorithms[4] = {JWT_ALG_HS256, JWT_ALG_HS384, JWT_ALG_HS512, JWT_ALG_NONE};

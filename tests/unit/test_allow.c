@@ -3,7 +3,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
-#include "../../src/allow.h"
+#include "../../src/server/allow.h"
 #include "unit.h"
 
 static bool allows4(const struct allow_list *l, const char *addr)

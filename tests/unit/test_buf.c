@@ -1,8 +1,9 @@
 /* test_buf.c -- the JSON text writer matches Python's json.dumps(ensure_ascii=False). */
 #include <string.h>
 #include <stdio.h>
-#include "../../src/buf.h"
+#include "../../src/base/buf.h"
 #include "unit.h"
+#include "../../src/compat/json_write.h"
 
 static void test_json_str_escapes_like_python(void)
 {

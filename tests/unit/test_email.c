@@ -3,7 +3,7 @@
  *
  * Every expected reason below was produced by email_validator 2.2's own code
  * (through pydantic's validate_email) for the same input. */
-#include "email.h"
+#include "compat/email.h"
 #include "unit.h"
 
 #include <stdbool.h>

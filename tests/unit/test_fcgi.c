@@ -1,5 +1,5 @@
 /* test_fcgi.c -- decoding FastCGI name-value pairs, including hostile ones. */
-#include "../../src/fcgi.h"
+#include "../../src/wire/fcgi.h"
 #include "unit.h"
 
 static void test_short_and_long_lengths(void)

@@ -1,6 +1,6 @@
 /* test_form.c -- urlencoded decoding as Starlette does it, and the UTF-8 check. */
-#include "../../src/form.h"
-#include "../../src/utf8.h"
+#include "../../src/wire/form.h"
+#include "../../src/base/utf8.h"
 #include "unit.h"
 
 static void test_pairs_plus_and_percent(void)

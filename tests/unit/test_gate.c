@@ -10,9 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../src/clock.h"
-#include "../../src/gate.h"
-#include "../../src/scoreboard.h"
+#include "../../src/base/clock.h"
+#include "../../src/auth/gate.h"
+#include "../../src/base/scoreboard.h"
 #include "unit.h"
 
 static int order[2]; /* a pipe: each child writes its name when its turn comes */

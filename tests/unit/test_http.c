@@ -1,7 +1,7 @@
 /* test_http.c -- the media type of a Content-Type, as Python's parsers read
  * it; when nginx passed a request on (REQUEST_START). */
-#include "../../src/fcgi.h"
-#include "../../src/http.h"
+#include "../../src/wire/fcgi.h"
+#include "../../src/wire/http.h"
 #include "unit.h"
 
 /* The request fields of a PARAMS stream holding one parameter. */

@@ -4,8 +4,9 @@
  * Every expected msg/pos/output below was taken from python3 itself:
  *   python3 -c 'import json; json.loads(...)'  (e.msg, e.pos)
  *   json.dumps(obj, ensure_ascii=False, separators=(",", ":")) */
-#include "../../src/json.h"
+#include "../../src/compat/json.h"
 #include "unit.h"
+#include "../../src/compat/json_write.h"
 
 #include <stdlib.h>
 

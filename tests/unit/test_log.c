@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "../../src/log.h"
+#include "../../src/base/log.h"
 #include "unit.h"
 
 /* Runs fn with stderr into a file; its text into out. */

@@ -1,7 +1,7 @@
 /* test_router.c -- matching requests against the route table: whole
  * segments, one trailing slash ignored, 404 and 405 with every method of the
  * path in Allow. Only answers that reach no storage are dispatched here. */
-#include "../../src/app.h"
+#include "../../src/routes/router.h"
 #include "unit.h"
 
 static struct response res;

@@ -4,12 +4,12 @@
  * and the REQUEST_KILL_TIMEOUT default. */
 #include <unistd.h>
 
-#include "../../src/app.h"
-#include "../../src/clock.h"
-#include "../../src/metrics.h"
-#include "../../src/pool.h"
-#include "../../src/scoreboard.h"
-#include "../../src/settings.h"
+#include "../../src/routes/router.h"
+#include "../../src/base/clock.h"
+#include "../../src/routes/metrics.h"
+#include "../../src/server/pool.h"
+#include "../../src/base/scoreboard.h"
+#include "../../src/base/settings.h"
 #include "unit.h"
 
 static bool has(struct buf *b, const char *line)

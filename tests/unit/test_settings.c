@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/settings.h"
+#include "../../src/base/settings.h"
 #include "unit.h"
 
 static void test_database_urls(void)

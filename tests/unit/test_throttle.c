@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../src/throttle.h"
+#include "../../src/auth/throttle.h"
 #include "unit.h"
 
 static const struct throttle_rule slow = {.name = "slow", .burst = 3, .interval_ms = 60000};

@@ -2,7 +2,7 @@
  * JSON reader and the email check need them, surrogates, hex digits. */
 #include <stdint.h>
 
-#include "../../src/utf8.h"
+#include "../../src/base/utf8.h"
 #include "unit.h"
 
 /* The code points of s[0..n), written as "U+XXXX " each. */

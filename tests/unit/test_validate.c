@@ -1,8 +1,8 @@
 /* test_validate.c -- pydantic's int parsing and the 422 list. */
 #include <stdint.h>
 
-#include "../../src/app.h"
-#include "../../src/validate.h"
+#include "../../src/routes/router.h"
+#include "../../src/routes/validate.h"
 #include "unit.h"
 
 static void test_parse_int_like_pydantic(void)
