@@ -432,8 +432,12 @@ static void stop_all(struct pool *p)
 	for (int i = 0; i < SLOTS_MAX; i++)
 		if (p->slots[i].pid)
 			kill(p->slots[i].pid, SIGTERM);
+	bool killed = false;
 	while (live_workers(p, -1, true) > 0) {
 		if (time(NULL) > deadline) {
+			if (!killed)
+				log_error("workers still busy %d s after the stop: killing them", STOP_GRACE_S);
+			killed = true;
 			for (int i = 0; i < SLOTS_MAX; i++)
 				if (p->slots[i].pid)
 					kill(p->slots[i].pid, SIGKILL);

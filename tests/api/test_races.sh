@@ -258,34 +258,51 @@ test_killed_worker_under_read_load_fails_only_requests_in_flight() {
 	assertEquals "every new request answers 200" "20 200" "$codes"
 }
 
-# logins_with_the_pool N: N logins are in the pool's hands, in a worker or
-# in the hash socket's accept queue.
-logins_with_the_pool() {
-	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -e --argjson n "$1" \
-		'([.workers[] | select(.route == "/auth/token")] | length) + .sockets.hash.listen_queue >= $n' >/dev/null
+# hash_queue N: N connections wait in the hash socket's accept queue.
+hash_queue() {
+	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -e --argjson n "$1" '.sockets.hash.listen_queue >= $n' \
+		>/dev/null
 }
 
+# stop_begun N: the pool's log says it is stopping more than N times.
+stop_begun() {
+	[ "$(grep -c 'stopping: letting' "$STACK_DIR/log")" -gt "$1" ]
+}
+
+# hash_workers: the pids of the workers of the hash socket.
+hash_workers() {
+	"$FZ_BIN" status --json --listen "unix:$SOCKET" | jq -r '.workers[] | select(.socket == "hash") | .pid'
+}
+
+# The SIGTERM lands while four logins are in the pool's hands: a controlled
+# delay, not a slow hash: the hash workers are stopped (SIGSTOP) before the
+# logins are sent, so the four wait in the hash socket's queue however fast
+# the machine is, and are let go once the supervisor has been told to stop.
+# Each must then be answered, not reset.
 test_sigterm_lets_logins_in_flight_finish() {
-	local i pids=() workers rc alive=0
+	local i pids=() workers hashers rc alive=0 stops
 	register sigterm sigterm@example.com secret
 	assertEquals "register: $BODY" 201 "$STATUS"
-	# Logins slow enough to be seen in flight on any machine: the stored
-	# hash costs five times the server's.
-	sql "UPDATE users SET password = '$("$PY" -c 'import argon2; print(argon2.PasswordHasher(time_cost=15, memory_cost=65536, parallelism=4).hash("secret"))')' WHERE email = 'sigterm@example.com'"
 	rm -f "$RACE"/term.*
 	workers=$(worker_pids)
 	assertEquals "${POOL_SIZE:-4}" "$(echo "$workers" | wc -l)"
+	hashers=$(hash_workers)
+	assertNotNull "the hash workers" "$hashers"
+	# shellcheck disable=SC2086
+	kill -STOP $hashers
 	for i in 1 2 3 4; do
 		curl -s -o "$RACE/term.$i.body" -w '%{http_code}' --data-urlencode username=sigterm@example.com \
 			--data-urlencode password=secret "$BASE_URL/auth/token" >"$RACE/term.$i.status" &
 		pids+=($!)
 	done
-	# The SIGTERM once all four are with the pool: hashing, or waiting in
-	# the hash socket's queue.
-	wait_until 60 logins_with_the_pool 4 ||
+	wait_until 60 hash_queue 4 ||
 		fail "the logins did not all reach the pool: $("$FZ_BIN" status --json --listen "unix:$SOCKET")"
 	for i in "${pids[@]}"; do kill -0 "$i" 2>/dev/null && alive=$((alive + 1)); done
+	stops=$(grep -c 'stopping: letting' "$STACK_DIR/log")
 	kill -TERM "$FZ_PID"
+	wait_until 60 stop_begun "$stops" || fail "the supervisor did not begin its stop"
+	# shellcheck disable=SC2086
+	kill -CONT $hashers
 	wait "$FZ_PID"
 	rc=$?
 	wait "${pids[@]}"
