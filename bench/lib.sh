@@ -100,9 +100,11 @@ wait_idle() {
 rps="" p50="" p99="" non2xx=0 sockerr=0 nreq=0 statuses=""
 errors_total=0
 # wrk_run THREADS CONNS SECONDS URL [LUA] -> sets rps p50 p99 (ms) non2xx sockerr nreq statuses
+# BENCH_HEADER, when set, is a header every request carries ("Authorization: Bearer ...").
 wrk_run() {
-	local t=$1 c=$2 d=$3 url=$4 lua=${5:-$BENCH_LUA/report.lua} line
-	line=$(wrk -t"$t" -c"$c" -d"${d}s" --timeout 30s -s "$lua" "$url" | grep '^BENCH ') ||
+	local t=$1 c=$2 d=$3 url=$4 lua=${5:-$BENCH_LUA/report.lua} line header=()
+	[ -n "${BENCH_HEADER:-}" ] && header=(-H "$BENCH_HEADER")
+	line=$(wrk -t"$t" -c"$c" -d"${d}s" --timeout 30s "${header[@]}" -s "$lua" "$url" | grep '^BENCH ') ||
 		{ echo "scripts/bench: wrk failed on $url" >&2; exit 1; }
 	parse_bench "$line"
 }

@@ -1,6 +1,6 @@
 # mk/bench.mk -- `make bench`: our stack against its ceiling (the same nginx
 # in front of bench/null_fcgi, a FastCGI responder that costs nothing), and a
-# table of a million users, in one run (scripts/bench; results in bench/),
+# table of a million users and a million todos of one user, in one run (scripts/bench; results in bench/),
 # with every throttle off (RATE_LIMIT=off: it measures speed, from one
 # address); then the PostgreSQL backend beside SQLite (bench/postgres,
 # bench/postgres.md); then bench/abuse, with the default limits, measures

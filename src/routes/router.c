@@ -26,13 +26,15 @@
 enum lane {
 	LANE_MAIN, /* the main socket's workers, over kept connections */
 	LANE_ONCE, /* the main socket, one connection per request: nginx never
-		    * retries a POST, so it must not meet a kept connection that
-		    * a stopping worker closes */
+		    * retries a POST or a PATCH (not idempotent), so it must not
+		    * meet a kept connection that a worker closes (stopping, or
+		    * letting go of them while a slow request holds it) */
 	LANE_HASH, /* the hash socket's workers: the routes that hash a password,
 		    * so a burst of logins never takes the workers of the others */
-	LANE_LIST, /* the list socket's workers, over kept connections: the user
-		    * lists, whose cost grows with their limit, so a flood of long
-		    * or deep lists never holds up the other reads */
+	LANE_LIST, /* the list socket's workers, over kept connections: the lists
+		    * (users, todos), whose cost grows with their limit and their
+		    * filters, so a flood of long, deep or filtered lists never
+		    * holds up the other reads */
 };
 
 static const struct {
@@ -63,6 +65,10 @@ static const struct route routes[] = {
 	{"DELETE", "/users/{user_id}", users_delete, LANE_MAIN, false},
 	{"POST", "/auth/token", auth_token, LANE_HASH, false},
 	{"POST", "/auth/refresh_token", auth_refresh_token, LANE_ONCE, false},
+	{"POST", "/todos", todos_create, LANE_ONCE, false},
+	{"GET", "/todos", todos_list, LANE_LIST, false},
+	{"PATCH", "/todos/{todo_id}", todos_update, LANE_ONCE, false},
+	{"DELETE", "/todos/{todo_id}", todos_delete, LANE_MAIN, false},
 	{"GET", "/openapi.json", docs_openapi, LANE_MAIN, true},
 	{"GET", "/docs", docs_swagger_ui, LANE_MAIN, true},
 	{"GET", "/docs/oauth2-redirect", docs_oauth2_redirect, LANE_MAIN, true},
@@ -75,13 +81,14 @@ static const struct route routes[] = {
  * unrouted requests': a route past them would be counted as unrouted. */
 _Static_assert(ROUTES <= SB_UNROUTED, "the scoreboard has a slot for every route (SB_ROUTES)");
 
-/* The lane of a request no route takes (a 404 or 405): a POST still goes
- * once, for the reason LANE_ONCE says; the map's catch-all lines. */
+/* The lane of a request no route takes (a 404 or 405): a POST or a PATCH
+ * still goes once, for the reason LANE_ONCE says; the map's catch-all lines. */
 static const struct {
 	const char *method;
 	enum lane lane;
 } unrouted[] = {
 	{"POST", LANE_ONCE},
+	{"PATCH", LANE_ONCE},
 };
 
 static enum lane unrouted_lane(const char *method)
@@ -247,5 +254,5 @@ void router_write_nginx_map(struct buf *out)
 
 void router_release(void)
 {
-	users_forget();
+	lists_forget();
 }

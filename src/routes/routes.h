@@ -15,11 +15,9 @@
 
 handler_fn app_root, app_exercicio_html, app_health, app_metrics;
 handler_fn users_create, users_list, users_read, users_update, users_delete;
+handler_fn todos_create, todos_list, todos_update, todos_delete;
 handler_fn auth_token, auth_refresh_token;
 handler_fn docs_openapi, docs_swagger_ui, docs_oauth2_redirect, docs_redoc;
-/* Frees what the users handlers keep between requests (the last cheap
- * list), when the worker ends. */
-void users_forget(void);
 
 /* The caller, from the Bearer token; false when it answered 401 (header
  * missing or not Bearer: "Not authenticated"; anything else wrong with the
@@ -62,6 +60,19 @@ bool throttle_or_reply(struct ctx *c, const struct throttle_rule *rule, const ch
  * gone) or stopped at the request's time limit (logged with its route too),
  * 422 for a value the database cannot hold, 500 otherwise. */
 void reply_store_failure(struct ctx *c, enum store_status status);
+
+/* A list that walks more rows than this (offset + limit) runs below request
+ * handling's priority (lowprio.h): cheap requests on other workers take the
+ * CPU first. */
+#define LIST_CHEAP_ROWS 10000
+
+/* Answers a cheap list with reply(arg), or with the worker's last answer
+ * when it was for the same key (the bytes that name the list: route, caller,
+ * page) and the data has not changed since it was read; a whole 200 that was
+ * not streamed is kept for the next time. */
+void reply_cheap_list(struct ctx *c, const char *key, size_t len, void (*reply)(void *arg), void *arg);
+/* Frees the list reply_cheap_list keeps, when the worker ends. */
+void lists_forget(void);
 
 /* Appends {"id":..,"username":..,"email":..}. */
 void user_write(struct buf *b, const struct user *u);

@@ -127,10 +127,6 @@ void users_create(struct ctx *c)
 	user_request_free(&r);
 }
 
-/* A list that walks more rows than this (offset + limit) runs below request
- * handling's priority: cheap requests on other workers take the CPU first. */
-#define LIST_CHEAP_ROWS 10000
-
 struct user_list {
 	struct ctx *c;
 	int64_t offset, limit;
@@ -160,42 +156,6 @@ static void reply_user_list(void *arg)
 		buf_adds(&l->c->res->body, "]}");
 }
 
-/* The last cheap list this worker answered, kept to answer the same page
- * again while the data has not changed. */
-static struct list_cache {
-	int64_t offset, limit;
-	uint64_t version; /* store_data_version() before it was read; 0: empty */
-	struct buf body;
-} list_cache;
-
-void users_forget(void)
-{
-	buf_free(&list_cache.body);
-	list_cache = (struct list_cache){0};
-}
-
-/* A cheap list, answered from the worker's last one when it is the same
- * page and the data has not changed since that one was read. */
-static void reply_cheap_list(struct user_list *l)
-{
-	struct list_cache *k = &list_cache;
-	const struct response *res = l->c->res;
-	uint64_t version = store_data_version(l->c->app->store);
-	if (version && version == k->version && k->offset == l->offset && k->limit == l->limit) {
-		buf_add(http_json(l->c->res, 200), k->body.data, k->body.len);
-		return;
-	}
-	reply_user_list(l);
-	k->version = 0;
-	if (!version || res->status != 200 || res->streaming || !buf_ok(&res->body))
-		return;
-	buf_reset(&k->body);
-	buf_add(&k->body, res->body.data, res->body.len);
-	if (buf_ok(&k->body))
-		*k = (struct list_cache){
-			.offset = l->offset, .limit = l->limit, .version = version, .body = k->body};
-}
-
 /* GET /users/?offset=0&limit=100: 200 {"users":[...]} by id; 422; 500; 503
  * (storage busy, or the time limit: then, if rows went already, the answer
  * is cut short). */
@@ -214,10 +174,12 @@ void users_list(struct ctx *c)
 	if ((v = form_get(&query, "limit", &len)))
 		int_param(&p, "query", "limit", v, len, 1, &l.limit);
 	if (!problems_reply(&p, c)) {
+		char key[64];
+		int n = snprintf(key, sizeof key, "users %lld %lld", (long long)l.offset, (long long)l.limit);
 		if (l.offset > LIST_CHEAP_ROWS - l.limit)
 			lowprio_run(LOWPRIO_BULK, reply_user_list, &l);
 		else
-			reply_cheap_list(&l);
+			reply_cheap_list(c, key, (size_t)n, reply_user_list, &l);
 	}
 	form_free(&query);
 	problems_free(&p);

@@ -186,19 +186,33 @@ static bool read_string(struct problems *p, const struct json_body *b, const cha
 	return true;
 }
 
-/* pydantic's max_length check: string_too_long, counted in characters. */
-static bool within_length(struct problems *p, const char *name, const char *s, size_t n, size_t max)
+/* pydantic's min_length and max_length checks of the value at loc:
+ * string_too_short or string_too_long, counted in characters. */
+static bool length_within(struct problems *p, const char *loc, const char *s, size_t n, size_t min,
+			  size_t max)
 {
-	char loc[64], msg[80], ctx_json[40];
-	if (utf8_length(s, n) <= max)
+	char msg[80], ctx_json[40];
+	size_t chars = utf8_length(s, n);
+	if (chars >= min && chars <= max)
 		return true;
-	body_loc(loc, sizeof loc, name);
-	snprintf(msg, sizeof msg, "String should have at most %zu character%s", max, max == 1 ? "" : "s");
-	snprintf(ctx_json, sizeof ctx_json, "{\"max_length\":%zu}", max);
+	bool too_long = chars > max;
+	size_t limit = too_long ? max : min;
+	snprintf(msg, sizeof msg, "String should have %s %zu character%s", too_long ? "at most" : "at least",
+		 limit, limit == 1 ? "" : "s");
+	snprintf(ctx_json, sizeof ctx_json, "{\"%s\":%zu}", too_long ? "max_length" : "min_length", limit);
 	buf_reset(&p->input);
 	json_add_str(&p->input, s, n);
-	problem_add(p, "string_too_long", loc, msg, p->input.data, p->input.len, ctx_json);
+	problem_add(p, too_long ? "string_too_long" : "string_too_short", loc, msg, p->input.data,
+		    p->input.len, ctx_json);
 	return false;
+}
+
+/* pydantic's max_length check of a body field. */
+static bool within_length(struct problems *p, const char *name, const char *s, size_t n, size_t max)
+{
+	char loc[64];
+	body_loc(loc, sizeof loc, name);
+	return length_within(p, loc, s, n, 0, max);
 }
 
 bool body_string(struct problems *p, const struct json_body *b, const char *name, size_t max,
@@ -247,6 +261,75 @@ bool body_email(struct problems *p, const struct json_body *b, size_t max, struc
 	buf_cstr(normalised);
 	buf_free(&reason);
 	return ok;
+}
+
+bool str_param(struct problems *p, const char *where, const char *name, const char *text, size_t len,
+	       size_t min, size_t max)
+{
+	char loc[64];
+	snprintf(loc, sizeof loc, "\"%s\",\"%s\"", where, name);
+	return length_within(p, loc, text, len, min, max);
+}
+
+/* The index of the name text[0..len) is among names, or n. */
+static size_t name_index(const char *text, size_t len, const char *const *names, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !(strlen(names[i]) == len && memcmp(names[i], text, len) == 0))
+		i++;
+	return i;
+}
+
+/* pydantic's enum error at loc, for the input already in p->input:
+ * "Input should be 'a', 'b' or 'c'", the same list in ctx.expected. */
+static void enum_problem(struct problems *p, const char *loc, const char *const *names, size_t n)
+{
+	struct buf expected, msg, ctx_json;
+	buf_init(&expected);
+	buf_init(&msg);
+	buf_init(&ctx_json);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&expected, "%s'%s'", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	buf_printf(&msg, "Input should be %s", buf_cstr(&expected));
+	buf_adds(&ctx_json, "{\"expected\":");
+	json_add_str(&ctx_json, expected.data, expected.len);
+	buf_addc(&ctx_json, '}');
+	problem_add(p, "enum", loc, buf_cstr(&msg), p->input.data, p->input.len, buf_cstr(&ctx_json));
+	buf_free(&expected);
+	buf_free(&msg);
+	buf_free(&ctx_json);
+}
+
+bool body_enum(struct problems *p, const struct json_body *b, const char *name, const char *const *names,
+	       size_t n, size_t *index)
+{
+	const struct json_value *v = json_get(b->root, name);
+	char loc[64];
+	if (v && v->type == JSON_STRING && (*index = name_index(v->str, v->len, names, n)) < n)
+		return true;
+	if (!v) { /* reported as read_string reports it */
+		const char *unused;
+		size_t unused_len;
+		return read_string(p, b, name, &unused, &unused_len);
+	}
+	body_loc(loc, sizeof loc, name);
+	buf_reset(&p->input);
+	json_write(&p->input, v);
+	enum_problem(p, loc, names, n);
+	return false;
+}
+
+bool enum_param(struct problems *p, const char *where, const char *name, const char *text, size_t len,
+		const char *const *names, size_t n, size_t *index)
+{
+	char loc[64];
+	if ((*index = name_index(text, len, names, n)) < n)
+		return true;
+	snprintf(loc, sizeof loc, "\"%s\",\"%s\"", where, name);
+	buf_reset(&p->input);
+	json_add_str(&p->input, text, len);
+	enum_problem(p, loc, names, n);
+	return false;
 }
 
 /* pydantic-core's str -> int: trimmed, optional sign, digits, and an

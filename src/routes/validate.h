@@ -57,6 +57,10 @@ bool body_is_object(struct problems *p, struct ctx *c, const struct json_body *b
  * list then answers). Django's username length; RFC 5321's longest address;
  * a passphrase of any real length, while bounding what each hash reads. */
 enum { FIELD_USERNAME_MAX = 150, FIELD_EMAIL_MAX = 254, FIELD_PASSWORD_MAX = 256 };
+/* The todos' (ours, likewise): a line (GitHub's limit for an issue's title,
+ * more than the 200 characters the course's own TodoFactory writes); a page
+ * of notes, which bounds a page of 100 todos at 435,200 characters. */
+enum { FIELD_TITLE_MAX = 256, FIELD_DESCRIPTION_MAX = 4096 };
 
 /* The body's string field name (on an object body), of at most max
  * characters; records missing, string_type, string_too_long (with
@@ -67,6 +71,19 @@ bool body_string(struct problems *p, const struct json_body *b, const char *name
 /* Like body_string, then checks it as an email (value_error with the reason);
  * out gets the normalised address (NUL-terminated, in *normalised). */
 bool body_email(struct problems *p, const struct json_body *b, size_t max, struct buf *normalised);
+
+/* The body's field name that must be one of the n names (a pydantic str
+ * Enum): missing, or enum (its msg and ctx listing the names) for anything
+ * else, whatever its JSON type; *index gets the name's index. */
+bool body_enum(struct problems *p, const struct json_body *b, const char *name, const char *const *names,
+	       size_t n, size_t *index);
+/* The same for a parameter read from a string (its input is the string). */
+bool enum_param(struct problems *p, const char *where, const char *name, const char *text, size_t len,
+		const char *const *names, size_t n, size_t *index);
+/* A string parameter of min to max characters (Python's len()):
+ * string_too_short or string_too_long, with ctx min_length / max_length. */
+bool str_param(struct problems *p, const char *where, const char *name, const char *text, size_t len,
+	       size_t min, size_t max);
 
 /* An integer parameter, as pydantic reads one from a string: int_parsing
  * when it is not one (or beyond 64 bits), greater_than_equal below min. */

@@ -13,9 +13,10 @@
  * (registration, update, login), so a burst of logins waits in that queue
  * while the main workers stay free for everything else. With a list socket
  * (--list-listen), as many more workers as the main socket has serve GET
- * /users/, whose cost grows with its limit: a flood of long or deep lists
- * queues there, and runs at a low CPU priority (routes/users.c), while
- * reading one user stays fast. Sockets handed over by systemd come in the
+ * /users/ and GET /todos/, whose cost grows with their limit and filters: a
+ * flood of long, deep or filtered lists queues there, and runs at a low CPU
+ * priority (routes/users.c, routes/todos.c), while reading one user stays
+ * fast. Sockets handed over by systemd come in the
  * order main, hash, list (fd 3, 4, 5). */
 #ifndef FZ_POOL_H
 #define FZ_POOL_H
@@ -27,7 +28,7 @@ struct settings;
 struct pool_options {
 	const char *listen;      /* "unix:/path", "/path", or "host:port" */
 	const char *hash_listen; /* the password-hashing routes' socket, or NULL */
-	const char *list_listen; /* the user lists' socket, or NULL */
+	const char *list_listen; /* the lists' socket, or NULL */
 	long workers;            /* 0: twice the core count */
 	const char *env_path;    /* the .env re-read on SIGHUP */
 	long max_requests;       /* --max-requests: wins over MAX_REQUESTS; 0: the setting's */

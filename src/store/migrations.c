@@ -130,6 +130,7 @@ static const struct {
 	int versions[4]; /* 0-terminated */
 } alembic[] = {
 	{"74f39286e2f6", {1}}, /* lesson 08: users */
+	{"a6b139a38fe0", {1}}, /* lesson 10: users and todos (0007 adopts its todos) */
 };
 
 static int fail(const struct migration_dialect *d, void *db, char *err, size_t errsz, const char *what)
@@ -175,12 +176,14 @@ static int record(const struct migration_dialect *d, void *db, const struct migr
 			v, m->name, &none);
 }
 
-/* Applies m unless it is recorded, in a transaction of its own; -1 with the
- * cause in err, rolled back. */
-static int apply_one(const struct migration_dialect *d, void *db, const char *dir, const struct migration *m,
-		     int *applied, char *err, size_t errsz)
+/* Applies m (sql: its text, NULL when it could not be read from path,
+ * read_errno saying why) unless it is recorded, in a transaction of its
+ * own; -1 with the cause in err, rolled back. */
+static int apply_in_transaction(const struct migration_dialect *d, void *db, const struct migration *m,
+				const char *sql, const char *path, int read_errno, int *applied, char *err,
+				size_t errsz)
 {
-	char path[4096], what[300];
+	char what[300];
 	long done = 0;
 	int rc;
 	snprintf(what, sizeof what, "migration %s", m->name);
@@ -189,15 +192,12 @@ static int apply_one(const struct migration_dialect *d, void *db, const char *di
 	if ((rc = is_applied(d, db, m->version, &done)) == 0 && !done) {
 		if (made_by_alembic(d, db, m->version)) {
 			rc = record(d, db, m);
+		} else if (!sql) {
+			snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(read_errno));
+			d->exec(db, "ROLLBACK");
+			return -1;
 		} else {
-			char *sql = migrations_read(dir, d->name, m, path, sizeof path);
-			if (!sql) {
-				snprintf(err, errsz, "%s: cannot read %s: %s", what, path, strerror(errno));
-				d->exec(db, "ROLLBACK");
-				return -1;
-			}
 			rc = d->exec(db, sql) == 0 && record(d, db, m) == 0 ? 0 : -1;
-			free(sql);
 			*applied += rc == 0;
 		}
 	}
@@ -206,6 +206,21 @@ static int apply_one(const struct migration_dialect *d, void *db, const char *di
 	fail(d, db, err, errsz, what);
 	d->exec(db, "ROLLBACK");
 	return -1;
+}
+
+static int apply_one(const struct migration_dialect *d, void *db, const char *dir, const struct migration *m,
+		     int *applied, char *err, size_t errsz)
+{
+	char path[4096];
+	char *sql = migrations_read(dir, d->name, m, path, sizeof path);
+	int read_errno = errno;
+	if (d->outside && sql)
+		d->outside(db, sql, true);
+	int rc = apply_in_transaction(d, db, m, sql, path, read_errno, applied, err, errsz);
+	if (d->outside && sql)
+		d->outside(db, sql, false);
+	free(sql);
+	return rc;
 }
 
 int migrations_run(const struct migration_dialect *d, void *db, const char *dir, int *applied, char *err,

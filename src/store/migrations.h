@@ -51,6 +51,11 @@ struct migration_dialect {
 	int (*count)(void *db, const char *sql, const char *v1, const char *v2, long *out);
 	/* Why the last call failed. */
 	const char *(*error)(void *db);
+	/* When not NULL: called with a migration's SQL before its transaction
+	 * begins (before true) and after it ends, for what a database does only
+	 * outside a transaction (SQLite's foreign keys, off around a table's
+	 * rebuild). */
+	void (*outside)(void *db, const char *sql, bool before);
 };
 
 /* Applies the pending migrations of dir to db, each in its own transaction;

@@ -68,6 +68,11 @@ enum stmt_id {
 	ST_ADDRESS_TRIM,
 	ST_BUDGET_TAKE,
 	ST_BUDGET_PURGE,
+	ST_TODO_CREATE,
+	ST_TODO_LIST,
+	ST_TODO_UPDATE,
+	ST_TODO_DELETE,
+	ST_TODO_FIND, /* whether a todo is there, before text it cannot hold */
 	ST_COUNT,
 };
 
@@ -112,11 +117,16 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 		 "RETURNING id), " WRITE_RECORD("$7") " SELECT count(*) FROM w",
 		 7,
 		 {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8, OID_INT8, OID_TEXT, OID_TEXT}},
-	[ST_DELETE] =
-		{"WITH w AS (DELETE FROM users WHERE id = $1 AND password = $2 RETURNING id), " WRITE_RECORD(
-			 "$3") " SELECT count(*) FROM w",
-		 3,
-		 {OID_INT8, OID_TEXT, OID_TEXT}},
+	/* The user's todos go with it (the course's ORM deletes them: the
+	 * foreign key has no ON DELETE), in the same statement. u locks the
+	 * row first, so that a password change racing the delete leaves both
+	 * the todos and the user. */
+	[ST_DELETE] = {"WITH u AS (SELECT id FROM users WHERE id = $1 AND password = $2 FOR UPDATE), "
+		       "t AS (DELETE FROM todos WHERE user_id IN (SELECT id FROM u)), "
+		       "w AS (DELETE FROM users WHERE id IN (SELECT id FROM u) RETURNING id), " WRITE_RECORD(
+			       "$3") " SELECT count(*) FROM w",
+		       3,
+		       {OID_INT8, OID_TEXT, OID_TEXT}},
 	[ST_WRITE_DONE] = {"SELECT user_id FROM write_requests WHERE request_key = $1", 1, {OID_TEXT}},
 	[ST_WRITES_PURGE] = {"DELETE FROM write_requests WHERE done_at < now() - interval '10 minutes'",
 			     0,
@@ -155,6 +165,29 @@ static const struct stmt_def stmt_defs[ST_COUNT] = {
 			    3,
 			    {OID_BYTEA, OID_INT8, OID_INT8}},
 	[ST_BUDGET_PURGE] = {"DELETE FROM budgets WHERE tat < " DB_NOW_MS, 0, {0}},
+	/* Todos. state is the native enum todostate, bound as text. SQLAlchemy's
+	 * .contains() without autoescape is LIKE '%' || value || '%' with no
+	 * ESCAPE clause (case-sensitive, and \ LIKE's default escape); a filter
+	 * bound NULL keeps every todo. The owner's index (user_id, id) gives the
+	 * order. */
+	[ST_TODO_CREATE] = {"INSERT INTO todos (title, description, state, user_id) "
+			    "VALUES ($1, $2, $3::todostate, $4) RETURNING id",
+			    4,
+			    {OID_TEXT, OID_TEXT, OID_TEXT, OID_INT8}},
+	[ST_TODO_LIST] = {"SELECT id, title, description, state FROM todos WHERE user_id = $1 "
+			  "AND ($4::text IS NULL OR title LIKE '%' || $4 || '%') "
+			  "AND ($5::text IS NULL OR description LIKE '%' || $5 || '%') "
+			  "AND ($6::text IS NULL OR state = $6::todostate) ORDER BY id LIMIT $2 OFFSET $3",
+			  6,
+			  {OID_INT8, OID_INT8, OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT}},
+	[ST_TODO_UPDATE] =
+		{"UPDATE todos SET title = coalesce($3, title), description = coalesce($4, description), "
+		 "state = coalesce($5::todostate, state) WHERE id = $1 AND user_id = $2 "
+		 "RETURNING id, title, description, state",
+		 5,
+		 {OID_INT8, OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT}},
+	[ST_TODO_DELETE] = {"DELETE FROM todos WHERE id = $1 AND user_id = $2", 2, {OID_INT8, OID_INT8}},
+	[ST_TODO_FIND] = {"SELECT 1 FROM todos WHERE id = $1 AND user_id = $2", 2, {OID_INT8, OID_INT8}},
 };
 
 /* What every session sets first. synchronous_commit is the server's default,
@@ -192,6 +225,14 @@ static void add_text(struct params *p, const char *v, size_t len)
 	p->values[p->n] = v ? v : "";
 	p->lengths[p->n] = v ? (int)len : 0;
 	p->formats[p->n++] = 1;
+}
+
+/* Text, or SQL NULL when v is NULL. */
+static void add_text_or_null(struct params *p, const char *v, size_t len)
+{
+	add_text(p, v, len);
+	if (!v)
+		p->values[p->n - 1] = NULL;
 }
 
 static void add_bytes(struct params *p, const unsigned char *v, size_t len)
@@ -485,6 +526,13 @@ static enum store_status status_of(struct pg_store *s, PGresult *r)
 		return STORE_UNAVAILABLE;
 	}
 	return STORE_ERROR;
+}
+
+/* Whether r failed with SQLSTATE state. */
+static bool sqlstate_is(const PGresult *r, const char *state)
+{
+	const char *got = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return got && strcmp(got, state) == 0;
 }
 
 /* Runs a statement and gives its status; *out keeps the result when asked. */
@@ -821,7 +869,11 @@ static enum store_status pg_user_delete(struct store *base, int64_t id, const ch
 	add_int8(&p, id);
 	add_text(&p, expected_hash, expected_hash ? strlen(expected_hash) : 0);
 	add_text(&p, request_key, request_key ? strlen(request_key) : 0);
-	enum store_status status = exec_stmt(s, ST_DELETE, &p, &r);
+	enum store_status status = ready(s);
+	if (status == STORE_OK && (r = run(s, ST_DELETE, &p, &status)))
+		status = status_of(s, r);
+	if (sqlstate_is(r, "23503")) /* a todo added since the statement began: nothing was deleted */
+		status = STORE_BUSY; /* and another try will do */
 	return written(s, status, r, request_key);
 }
 
@@ -864,6 +916,172 @@ static enum store_status pg_login_address_remember(struct store *base, int64_t u
 	add_int8(&trim, user_id);
 	enum store_status status = exec_stmt(s, ST_ADDRESS_REMEMBER, &p, NULL);
 	return status == STORE_OK ? exec_stmt(s, ST_ADDRESS_TRIM, &trim, NULL) : status;
+}
+
+/* ---- todos ---- */
+
+/* Binds a todo's fields; NULL those not given. */
+static void add_todo_fields(struct params *p, const struct todo_fields *in)
+{
+	add_text_or_null(p, in->title, in->title_len);
+	add_text_or_null(p, in->description, in->description_len);
+	add_text_or_null(p, in->state, in->state ? strlen(in->state) : 0);
+}
+
+static bool todo_storable(struct pg_store *s, const struct todo_fields *in)
+{
+	if (!has_nul(in->title, in->title_len) && !has_nul(in->description, in->description_len))
+		return true;
+	snprintf(s->error, sizeof s->error, "postgresql: text cannot hold U+0000");
+	return false;
+}
+
+/* Row row of r as a todo (columns id, title, description, state), its text in r. */
+static void row_todo(const PGresult *r, int row, struct todo *t)
+{
+	*t = (struct todo){
+		.id = int_of(r, row, 0),
+		.title = PQgetvalue(r, row, 1),
+		.title_len = (size_t)PQgetlength(r, row, 1),
+		.description = PQgetvalue(r, row, 2),
+		.description_len = (size_t)PQgetlength(r, row, 2),
+		.state = PQgetvalue(r, row, 3),
+		.state_len = (size_t)PQgetlength(r, row, 3),
+	};
+}
+
+/* t's text copied into s->strings, to outlive its result. */
+static bool keep_todo(struct pg_store *s, struct todo *t)
+{
+	const char **text[3] = {&t->title, &t->description, &t->state};
+	size_t *len[3] = {&t->title_len, &t->description_len, &t->state_len}, at[3];
+	buf_reset(&s->strings);
+	for (int i = 0; i < 3; i++) {
+		at[i] = s->strings.len;
+		buf_add(&s->strings, *text[i], *len[i]);
+		buf_addc(&s->strings, '\0');
+	}
+	if (!buf_ok(&s->strings)) {
+		snprintf(s->error, sizeof s->error, "out of memory reading a todo");
+		return false;
+	}
+	for (int i = 0; i < 3; i++)
+		*text[i] = s->strings.data + at[i];
+	return true;
+}
+
+static enum store_status pg_todo_create(struct store *base, int64_t user_id, const struct todo_fields *in,
+					int64_t *id)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct params p = {0};
+	PGresult *r = NULL;
+	if (!todo_storable(s, in))
+		return STORE_UNSTORABLE;
+	add_todo_fields(&p, in);
+	add_int8(&p, user_id);
+	enum store_status status = ready(s);
+	if (status == STORE_OK && (r = run(s, ST_TODO_CREATE, &p, &status)))
+		status = sqlstate_is(r, "23503") ? STORE_NOT_FOUND /* its owner was deleted meanwhile */
+						 : status_of(s, r);
+	if (status == STORE_OK)
+		*id = int_of(r, 0, 0);
+	PQclear(r);
+	return status;
+}
+
+/* Rows are handed to each as they arrive (single-row mode), as for the
+ * users' list. */
+static enum store_status pg_todo_list(struct store *base, int64_t user_id, const struct todo_filter *f,
+				      store_todo_fn *each, void *arg)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct params p = {0};
+	PGresult *r;
+	bool lost = false, late = false;
+	add_int8(&p, user_id);
+	add_int8(&p, f->limit);
+	add_int8(&p, f->offset);
+	add_text_or_null(&p, f->title, f->title_len);
+	add_text_or_null(&p, f->description, f->description_len);
+	add_text_or_null(&p, f->state, f->state ? strlen(f->state) : 0);
+	enum store_status status = ready(s);
+	if (status != STORE_OK)
+		return status;
+	if (!send_stmt(s, ST_TODO_LIST, &p))
+		return STORE_UNAVAILABLE;
+	PQsetSingleRowMode(s->conn);
+	while ((r = next_result(s, &lost, &late))) {
+		if (PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+			struct todo t;
+			row_todo(r, 0, &t);
+			if (!each(&t, arg)) {
+				PQclear(r);
+				disconnect(s); /* the answer cannot be delivered */
+				return STORE_OK;
+			}
+		} else if (status == STORE_OK) {
+			status = status_of(s, r); /* the end (TUPLES_OK), or the failure */
+		}
+		PQclear(r);
+		if (!s->conn)
+			return status; /* status_of dropped it */
+	}
+	if (lost && status == STORE_OK)
+		return late ? STORE_TIMEOUT : STORE_UNAVAILABLE;
+	return status;
+}
+
+/* Whether user_id has todo id: STORE_OK or STORE_NOT_FOUND. */
+static enum store_status todo_found(struct pg_store *s, int64_t user_id, int64_t id)
+{
+	struct params p = {0};
+	PGresult *r = NULL;
+	add_int8(&p, id);
+	add_int8(&p, user_id);
+	enum store_status status = exec_stmt(s, ST_TODO_FIND, &p, &r);
+	if (status == STORE_OK && PQntuples(r) == 0)
+		status = STORE_NOT_FOUND;
+	PQclear(r);
+	return status;
+}
+
+static enum store_status pg_todo_update(struct store *base, int64_t user_id, int64_t id,
+					const struct todo_fields *in, struct todo *out)
+{
+	struct pg_store *s = (struct pg_store *)base;
+	struct params p = {0};
+	PGresult *r = NULL;
+	if (!todo_storable(s, in)) { /* the todo's absence is answered first */
+		enum store_status found = todo_found(s, user_id, id);
+		return found == STORE_OK ? STORE_UNSTORABLE : found;
+	}
+	add_int8(&p, id);
+	add_int8(&p, user_id);
+	add_todo_fields(&p, in);
+	enum store_status status = exec_stmt(s, ST_TODO_UPDATE, &p, &r);
+	if (status == STORE_OK && PQntuples(r) == 0)
+		status = STORE_NOT_FOUND;
+	if (status == STORE_OK) {
+		row_todo(r, 0, out);
+		if (!keep_todo(s, out))
+			status = STORE_ERROR;
+	}
+	PQclear(r);
+	return status;
+}
+
+static enum store_status pg_todo_delete(struct store *base, int64_t user_id, int64_t id)
+{
+	struct params p = {0};
+	PGresult *r = NULL;
+	add_int8(&p, id);
+	add_int8(&p, user_id);
+	enum store_status status = exec_stmt((struct pg_store *)base, ST_TODO_DELETE, &p, &r);
+	if (status == STORE_OK && atoll(PQcmdTuples(r)) == 0)
+		status = STORE_NOT_FOUND;
+	PQclear(r);
+	return status;
 }
 
 /* Every PG_BUDGET_PURGE_MS, a worker that takes budgets deletes the full
@@ -999,8 +1217,9 @@ const struct store_ops store_pg_ops = {
 	.last_error = pg_last_error,
 	.watch = pg_watch,
 	.data_version = pg_data_version,
-	STORE_OPERATIONS(MEMBER).budget_take = pg_budget_take,
+	.budget_take = pg_budget_take,
 	.migrate = pg_migrate,
 	.pending = pg_pending,
+	STORE_OPERATIONS(MEMBER)
 };
 #undef MEMBER

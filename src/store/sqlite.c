@@ -2,10 +2,13 @@
  *
  * Every statement is prepared once when the store opens and reset after each
  * use, and every value is bound, never spliced into SQL. Writes are single
- * statements, so each is its own transaction; the UNIQUE constraints decide
- * which of two racing writes wins, and the loser learns which field clashed
- * by a follow-up lookup (SQLite names only the first constraint it checks, in
- * index order, which is email before username in the course's table).
+ * statements, so each is its own transaction, but for a write recorded under
+ * its request and a user's deletion, which deletes the user's todos first in
+ * the same transaction (the course's ORM does: the foreign key has no ON
+ * DELETE); the UNIQUE constraints decide which of two racing writes wins,
+ * and the loser learns which field clashed by a follow-up lookup (SQLite
+ * names only the first constraint it checks, in index order, which is email
+ * before username in the course's table).
  *
  * On a disk mounted read-only the store still serves reads (the database
  * opened immutable) and answers writes STORE_UNAVAILABLE until a write
@@ -33,6 +36,7 @@ enum stmt_id {
 	ST_CREATE,
 	ST_UPDATE,
 	ST_DELETE,
+	ST_DELETE_TODOS_OF, /* a user's todos, in ST_DELETE's transaction */
 	ST_USERNAME_USED,
 	ST_EMAIL_USED,
 	ST_ADDRESS_KNOWN,
@@ -44,6 +48,10 @@ enum stmt_id {
 	ST_WRITE_RECORD,
 	ST_WRITE_DONE,
 	ST_WRITES_PURGE,
+	ST_TODO_CREATE,
+	ST_TODO_LIST,
+	ST_TODO_UPDATE,
+	ST_TODO_DELETE,
 	ST_COUNT,
 };
 
@@ -73,6 +81,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 		"UPDATE users SET username = ?1, email = ?2, password = ?3, password_changed_at = "
 		"CASE WHEN ?5 THEN " NOW_MS " ELSE password_changed_at END WHERE id = ?4 AND password = ?6",
 	[ST_DELETE] = "DELETE FROM users WHERE id = ?1 AND password = ?2",
+	/* The course's ORM deletes a user's todos with it (its foreign key has
+	 * no ON DELETE): in ST_DELETE's transaction, on the same condition. */
+	[ST_DELETE_TODOS_OF] =
+		"DELETE FROM todos WHERE user_id = ?1 AND EXISTS (SELECT 1 FROM users WHERE id = ?1 "
+		"AND password = ?2)",
 	[ST_USERNAME_USED] = "SELECT 1 FROM users WHERE username = ? AND id != ?",
 	[ST_EMAIL_USED] = "SELECT 1 FROM users WHERE email = ? AND id != ?",
 	[ST_ADDRESS_KNOWN] =
@@ -93,6 +106,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_WRITE_DONE] = "SELECT user_id FROM write_requests WHERE request_key = ?",
 	[ST_WRITES_PURGE] = "DELETE FROM write_requests WHERE done_at < strftime('%Y-%m-%d %H:%M:%f', 'now', "
 			    "'-10 minutes')",
+	/* Todos. SQLAlchemy's .contains() without autoescape is LIKE '%' ||
+	 * value || '%' with no ESCAPE clause (SQLite folds ASCII letters: PRAGMA
+	 * case_sensitive_like is off); a filter bound NULL keeps every todo. The
+	 * owner's index (user_id, id) gives the order, and skips an unfiltered
+	 * offset without reading the rows. */
+	[ST_TODO_CREATE] = "INSERT INTO todos (title, description, state, user_id) VALUES (?1, ?2, ?3, ?4)",
+	[ST_TODO_LIST] = "SELECT id, title, description, state FROM todos WHERE user_id = ?1 "
+			 "AND (?4 IS NULL OR title LIKE '%' || ?4 || '%') "
+			 "AND (?5 IS NULL OR description LIKE '%' || ?5 || '%') "
+			 "AND (?6 IS NULL OR state = ?6) ORDER BY id LIMIT ?2 OFFSET ?3",
+	[ST_TODO_UPDATE] =
+		"UPDATE todos SET title = coalesce(?3, title), description = coalesce(?4, description), "
+		"state = coalesce(?5, state) WHERE id = ?1 AND user_id = ?2 "
+		"RETURNING id, title, description, state",
+	[ST_TODO_DELETE] = "DELETE FROM todos WHERE id = ?1 AND user_id = ?2",
 };
 
 #define WRITES_PURGE_MS 60000 /* how often a worker that writes deletes old write records */
@@ -511,21 +539,24 @@ static void purge_writes(struct sqlite_store *s)
 	memcpy(s->error, error, sizeof error);
 }
 
-/* Steps the write st (bound already) and, when it changed a row and
- * request_key names a request, records that request's write to user_id, in
- * the same transaction. The first failing result code, else SQLITE_DONE;
- * *changes the rows st changed. */
-static int step_recorded(struct sqlite_store *s, sqlite3_stmt *st, const char *request_key, int64_t user_id,
-			 int *changes)
+/* Steps the write st (bound already), after the write before (bound
+ * already; NULL: none) and, when st changed a row and request_key names a
+ * request, records that request's write to user_id, all in one
+ * transaction. The first failing result code, else SQLITE_DONE; *changes
+ * the rows st changed. */
+static int step_recorded(struct sqlite_store *s, sqlite3_stmt *before, sqlite3_stmt *st,
+			 const char *request_key, int64_t user_id, int *changes)
 {
-	bool record = request_key && *request_key;
-	int rc = record ? step(s, stmt(s, ST_BEGIN)) : SQLITE_DONE;
+	bool record = request_key && *request_key, transaction = record || before;
+	int rc = transaction ? step(s, stmt(s, ST_BEGIN)) : SQLITE_DONE;
 	*changes = 0;
+	if (rc == SQLITE_DONE && before)
+		rc = step(s, before);
 	if (rc == SQLITE_DONE && (rc = step(s, st)) == SQLITE_DONE)
 		*changes = sqlite3_changes(s->conn.db);
-	if (!record)
+	if (!transaction)
 		return rc;
-	if (rc == SQLITE_DONE && *changes) {
+	if (rc == SQLITE_DONE && *changes && record) {
 		sqlite3_stmt *r = s->conn.stmt[ST_WRITE_RECORD];
 		sqlite3_bind_text(r, 1, request_key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(r, 2, user_id);
@@ -536,7 +567,7 @@ static int step_recorded(struct sqlite_store *s, sqlite3_stmt *st, const char *r
 	if (rc != SQLITE_DONE) { /* the failure's cause is noted already */
 		sqlite3_step(s->conn.stmt[ST_ROLLBACK]);
 		sqlite3_reset(s->conn.stmt[ST_ROLLBACK]);
-	} else if (*changes) {
+	} else if (*changes && record) {
 		purge_writes(s);
 	}
 	return rc;
@@ -555,7 +586,7 @@ static enum store_status sq_user_update(struct store *base, int64_t id, const st
 	sqlite3_bind_int64(st, 4, id);
 	sqlite3_bind_int(st, 5, in->password_changed);
 	sqlite3_bind_text(st, 6, in->expected_hash, -1, SQLITE_STATIC);
-	int rc = step_recorded(s, st, request_key, id, &changes);
+	int rc = step_recorded(s, NULL, st, request_key, id, &changes);
 	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 		return which_taken(s, in, id);
 	if (rc != SQLITE_DONE)
@@ -571,10 +602,12 @@ static enum store_status sq_user_delete(struct store *base, int64_t id, const ch
 	int changes;
 	if (ready != STORE_OK)
 		return ready;
-	sqlite3_stmt *st = stmt(s, ST_DELETE);
+	sqlite3_stmt *todos = stmt(s, ST_DELETE_TODOS_OF), *st = stmt(s, ST_DELETE);
+	sqlite3_bind_int64(todos, 1, id);
+	sqlite3_bind_text(todos, 2, expected_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, expected_hash, -1, SQLITE_STATIC);
-	int rc = step_recorded(s, st, request_key, id, &changes);
+	int rc = step_recorded(s, todos, st, request_key, id, &changes);
 	if (rc != SQLITE_DONE)
 		return kind_of(rc);
 	return changes ? STORE_OK : STORE_NOT_FOUND;
@@ -641,6 +674,147 @@ static enum store_status sq_login_address_remember(struct store *base, int64_t u
 	return run_write(s, st);
 }
 
+/* ---- todos ---- */
+
+/* Binds text[0..len) to parameter i, or NULL when text is NULL. */
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text, size_t len)
+{
+	if (text)
+		sqlite3_bind_text(st, i, text, (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Binds a todo's fields, title first at parameter i; NULL those not given. */
+static void bind_todo_fields(sqlite3_stmt *st, int i, const struct todo_fields *in)
+{
+	bind_text_or_null(st, i, in->title, in->title_len);
+	bind_text_or_null(st, i + 1, in->description, in->description_len);
+	bind_text_or_null(st, i + 2, in->state, in->state ? strlen(in->state) : 0);
+}
+
+/* The text of column i of the current row, its length in *len. */
+static const char *column_text(sqlite3_stmt *st, int i, size_t *len)
+{
+	const char *text = (const char *)sqlite3_column_text(st, i);
+	*len = (size_t)sqlite3_column_bytes(st, i);
+	return text ? text : "";
+}
+
+/* The current row's todo (columns id, title, description, state), its
+ * text in the row. */
+static void row_todo(sqlite3_stmt *st, struct todo *t)
+{
+	t->id = sqlite3_column_int64(st, 0);
+	t->title = column_text(st, 1, &t->title_len);
+	t->description = column_text(st, 2, &t->description_len);
+	t->state = column_text(st, 3, &t->state_len);
+}
+
+/* t's text copied into s->strings, to outlive the statement's reset. */
+static bool keep_todo(struct sqlite_store *s, struct todo *t)
+{
+	const char **text[3] = {&t->title, &t->description, &t->state};
+	size_t *len[3] = {&t->title_len, &t->description_len, &t->state_len}, at[3];
+	buf_reset(&s->strings);
+	for (int i = 0; i < 3; i++) {
+		at[i] = s->strings.len;
+		buf_add(&s->strings, *text[i], *len[i]);
+		buf_addc(&s->strings, '\0');
+	}
+	if (!buf_ok(&s->strings)) {
+		snprintf(s->error, sizeof s->error, "out of memory reading a todo");
+		return false;
+	}
+	for (int i = 0; i < 3; i++)
+		*text[i] = s->strings.data + at[i];
+	return true;
+}
+
+static enum store_status sq_todo_create(struct store *base, int64_t user_id, const struct todo_fields *in,
+					int64_t *id)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum store_status ready = writable(s);
+	if (ready != STORE_OK)
+		return ready;
+	sqlite3_stmt *st = stmt(s, ST_TODO_CREATE);
+	bind_todo_fields(st, 1, in);
+	sqlite3_bind_int64(st, 4, user_id);
+	int rc = step(s, st);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) /* its owner was deleted since the token was checked */
+		return STORE_NOT_FOUND;
+	if (rc != SQLITE_DONE)
+		return kind_of(rc);
+	*id = sqlite3_last_insert_rowid(s->conn.db);
+	return STORE_OK;
+}
+
+static enum store_status sq_todo_list(struct store *base, int64_t user_id, const struct todo_filter *f,
+				      store_todo_fn *each, void *arg)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	if (readable(s) != STORE_OK)
+		return STORE_UNAVAILABLE;
+	sqlite3_stmt *st = stmt(s, ST_TODO_LIST);
+	struct todo t;
+	int rc;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, f->limit);
+	sqlite3_bind_int64(st, 3, f->offset);
+	bind_text_or_null(st, 4, f->title, f->title_len);
+	bind_text_or_null(st, 5, f->description, f->description_len);
+	bind_text_or_null(st, 6, f->state, f->state ? strlen(f->state) : 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_todo(st, &t);
+		if (!each(&t, arg))
+			break;
+	}
+	enum store_status status = status_of(s, rc);
+	sqlite3_reset(st);
+	return status;
+}
+
+static enum store_status sq_todo_update(struct store *base, int64_t user_id, int64_t id,
+					const struct todo_fields *in, struct todo *out)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum store_status status = writable(s);
+	if (status != STORE_OK)
+		return status;
+	sqlite3_stmt *st = stmt(s, ST_TODO_UPDATE);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, user_id);
+	bind_todo_fields(st, 3, in);
+	int rc = sqlite3_step(st);
+	status = STORE_NOT_FOUND;
+	if (rc == SQLITE_ROW) {
+		row_todo(st, out);
+		status = keep_todo(s, out) ? STORE_OK : STORE_ERROR;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) /* to the end: the change is made there */
+			;
+	}
+	if (rc != SQLITE_DONE)
+		status = status_of(s, rc);
+	sqlite3_reset(st);
+	return status;
+}
+
+static enum store_status sq_todo_delete(struct store *base, int64_t user_id, int64_t id)
+{
+	struct sqlite_store *s = (struct sqlite_store *)base;
+	enum store_status ready = writable(s);
+	if (ready != STORE_OK)
+		return ready;
+	sqlite3_stmt *st = stmt(s, ST_TODO_DELETE);
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, user_id);
+	int rc = step(s, st);
+	if (rc != SQLITE_DONE)
+		return kind_of(rc);
+	return sqlite3_changes(s->conn.db) ? STORE_OK : STORE_NOT_FOUND;
+}
+
 static void sq_describe(const char *url, char *out, size_t outsz)
 {
 	if (settings_database_path(url, out, outsz))
@@ -684,7 +858,8 @@ const struct store_ops store_sqlite_ops = {
 	.last_error = sq_last_error,
 	.watch = sq_watch,
 	.data_version = sq_data_version,
-	STORE_OPERATIONS(MEMBER).migrate = sq_migrate,
+	.migrate = sq_migrate,
 	.pending = sq_pending,
+	STORE_OPERATIONS(MEMBER)
 };
 #undef MEMBER

@@ -90,9 +90,12 @@ static int sq_count(void *db, const char *sql, const char *v1, const char *v2, l
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Why the last migration statement failed, when SQLite does not say it. */
+static const char *own_error;
+
 static const char *sq_error(void *db)
 {
-	return sqlite3_errmsg(db);
+	return own_error ? own_error : sqlite3_errmsg(db);
 }
 /* The table a migration names on a "-- fast_zero: rebuilds TABLE" line, or 0. */
 static size_t rebuilt_table(const char *sql, char *table, size_t tablesz)
@@ -149,17 +152,38 @@ static int restore_indexes(sqlite3 *db, const struct buf *saved)
 	return 0;
 }
 
-/* Runs SQL; a migration that rebuilds a table keeps that table's indexes. */
+/* Runs SQL; a migration that rebuilds a table keeps that table's indexes,
+ * and fails when it leaves a foreign key broken (they are off meanwhile). */
 static int sq_exec(void *db, const char *sql)
 {
 	char table[64];
 	struct buf saved;
+	long broken = 0;
 	int rc = -1;
+	bool rebuilds = rebuilt_table(sql, table, sizeof table);
+	own_error = NULL;
 	buf_init(&saved);
-	if (!rebuilt_table(sql, table, sizeof table) || save_indexes(db, table, &saved) == 0)
+	if (!rebuilds || save_indexes(db, table, &saved) == 0)
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? restore_indexes(db, &saved) : -1;
+	if (rc == 0 && rebuilds && sq_count(db, "SELECT count(*) FROM pragma_foreign_key_check", NULL, NULL, &broken))
+		rc = -1;
+	else if (rc == 0 && broken) {
+		own_error = "it leaves rows whose foreign key refers to no row";
+		rc = -1;
+	}
 	buf_free(&saved);
 	return rc;
+}
+
+/* A rebuild runs with foreign keys off, as SQLite's procedure for changing
+ * a table asks: dropping the old table would otherwise delete, or refuse
+ * for, the rows that refer to it (and the pragma does nothing inside a
+ * transaction). */
+static void sq_outside(void *db, const char *sql, bool before)
+{
+	char table[64];
+	if (rebuilt_table(sql, table, sizeof table))
+		sqlite3_exec(db, before ? "PRAGMA foreign_keys=OFF" : "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
 }
 
 /* Each migration's BEGIN IMMEDIATE is exclusive: a second `fast_zero
@@ -173,6 +197,7 @@ static const struct migration_dialect sqlite_dialect = {
 	.exec = sq_exec,
 	.count = sq_count,
 	.error = sq_error,
+	.outside = sq_outside,
 };
 
 int db_migrate(sqlite3 *db, const char *dir, int *applied, char *err, size_t errsz)

@@ -6,7 +6,10 @@
  *
  * Migrations are applied by migrations.h's runner with SQLite's dialect:
  * each in its own BEGIN IMMEDIATE transaction, so that a second `fast_zero
- * migrate` waits, then finds it recorded. */
+ * migrate` waits, then finds it recorded. A migration that rebuilds a
+ * table ("-- fast_zero: rebuilds TABLE") runs with foreign keys off, as
+ * SQLite's procedure for changing a table asks, and commits only when they
+ * all still hold. */
 #ifndef FZ_DB_H
 #define FZ_DB_H
 

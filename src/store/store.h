@@ -90,6 +90,36 @@ int64_t store_time_us(const struct store *s);
  * tell (then nothing may be kept between requests). Take it before reading
  * what is to be kept: a write in between then changes it. */
 uint64_t store_data_version(struct store *s);
+/* A todo (the course's TodoPublic). Its text points into the store's memory
+ * and stays valid until the next call on the same store (a list's, until
+ * each returns); it may hold NULs: use the lengths. state is the name of a
+ * TodoState as the database holds it. */
+struct todo {
+	int64_t id;
+	const char *title, *description, *state;
+	size_t title_len, description_len, state_len;
+};
+
+/* What a write gives a todo; a field left NULL is not given (a PATCH
+ * changes only those given). state, when given, is a TodoState's name. */
+struct todo_fields {
+	const char *title, *description, *state;
+	size_t title_len, description_len;
+};
+
+/* The todos a list holds: its owner's whose title and description contain
+ * title and description (LIKE '%' || value || '%' as each database reads it:
+ * % and _ are wildcards; NULL: any) and whose state is state (NULL: any);
+ * ordered by id, from offset, at most limit. */
+struct todo_filter {
+	int64_t offset, limit;
+	const char *title, *description, *state;
+	size_t title_len, description_len;
+};
+
+typedef bool store_user_fn(const struct user *u, void *arg);
+typedef bool store_todo_fn(const struct todo *t, void *arg);
+
 /* The data operations, each declared once: X(name, parameters, arguments).
  * store_NAME(parameters) below, the backend table's member NAME
  * (backend.h) and store.c's dispatch, which adds the call's time to
@@ -128,9 +158,9 @@ uint64_t store_data_version(struct store *s);
 	X(user_update,                                                                                        \
 	  (struct store * s, int64_t id, const struct user_fields *in, const char *request_key),              \
 	  (s, id, in, request_key))                                                                           \
-	/* Deletes a user, only while its stored hash is still expected_hash;                               \
-	 * STORE_NOT_FOUND when id is gone or holds another hash. Recorded under                            \
-	 * request_key as an update is. */ \
+	/* Deletes a user and its todos, in one transaction, only while its                                 \
+	 * stored hash is still expected_hash; STORE_NOT_FOUND when id is gone or                            \
+	 * holds another hash. Recorded under request_key as an update is. */                               \
 	X(user_delete, (struct store * s, int64_t id, const char *expected_hash, const char *request_key),    \
 	  (s, id, expected_hash, request_key))                                                                \
 	/* The user request_key wrote (updated or deleted), in *user_id;                                    \
@@ -138,6 +168,28 @@ uint64_t store_data_version(struct store *s);
 	 * kept that long). */ \
 	X(write_done, (struct store * s, const char *request_key, int64_t *user_id),                          \
 	  (s, request_key, user_id))                                                                          \
+	/* Inserts a todo owned by user_id; its id in *id. STORE_NOT_FOUND when                             \
+	 * user_id is gone (deleted since its token was checked); STORE_UNSTORABLE                          \
+	 * for text the database cannot hold. */                                                            \
+	X(todo_create, (struct store * s, int64_t user_id, const struct todo_fields *in, int64_t *id),        \
+	  (s, user_id, in, id))                                                                               \
+	/* Calls each(todo, arg) for user_id's todos that f keeps, as the rows are                          \
+	 * read; each returns false to stop early (the answer cannot be                                     \
+	 * delivered). The cost grows with offset + limit through the owner's                               \
+	 * index; a title, description or state filter reads every row it                                   \
+	 * passes. */                                                                                       \
+	X(todo_list,                                                                                          \
+	  (struct store * s, int64_t user_id, const struct todo_filter *f, store_todo_fn *each, void *arg),   \
+	  (s, user_id, f, each, arg))                                                                         \
+	/* Changes the fields in gives todo id of user_id's; *out is the todo as                            \
+	 * it now is. STORE_NOT_FOUND when user_id has no todo id (another user's                           \
+	 * included); STORE_UNSTORABLE as for create, found only once the todo                              \
+	 * is. */                                                                                           \
+	X(todo_update,                                                                                        \
+	  (struct store * s, int64_t user_id, int64_t id, const struct todo_fields *in, struct todo *out),    \
+	  (s, user_id, id, in, out))                                                                          \
+	/* Deletes todo id of user_id's; STORE_NOT_FOUND when user_id has none. */                          \
+	X(todo_delete, (struct store * s, int64_t user_id, int64_t id), (s, user_id, id))                     \
 	/* Whether the client address (a budget's key: throttle_address_key) has                            \
 	 * logged in to user_id with the password whose tag (password_tag) is tag:                          \
 	 * *known. An account remembers its last 8 such addresses. */ \
@@ -148,8 +200,6 @@ uint64_t store_data_version(struct store *s);
 	 * (forgetting the account's least recent address past 8). */  \
 	X(login_address_remember, (struct store * s, int64_t user_id, const char *address, const char *tag),  \
 	  (s, user_id, address, tag))
-
-typedef bool store_user_fn(const struct user *u, void *arg);
 
 #define STORE_DECLARE(name, params, args) enum store_status store_##name params;
 STORE_OPERATIONS(STORE_DECLARE)

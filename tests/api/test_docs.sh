@@ -83,7 +83,7 @@ test_openapi_is_fastapis_for_the_course_app() {
 	http GET /openapi.json
 	assertEquals "info" '{"title":"FastAPI","version":"0.1.0"}' "$(jq -c .info <<<"$BODY")"
 	assertEquals "schemas" \
-		'["Body_login_for_access_token_auth_token_post","HTTPError","HTTPValidationError","Message","Token","UserList","UserPublic","UserSchema","ValidationError"]' \
+		'["Body_login_for_access_token_auth_token_post","HTTPError","HTTPValidationError","Message","TodoList","TodoPublic","TodoSchema","TodoState","TodoUpdate","Token","UserList","UserPublic","UserSchema","ValidationError"]' \
 		"$(jq -c '.components.schemas | keys' <<<"$BODY")"
 	assertEquals "security scheme" \
 		'{"OAuth2PasswordBearer":{"type":"oauth2","flows":{"password":{"scopes":{},"tokenUrl":"auth/token"}}}}' \
@@ -95,14 +95,18 @@ test_openapi_is_fastapis_for_the_course_app() {
 	# operationId, summary and tags of each operation, as FastAPI derives them.
 	assertEquals "operations" "$(
 		cat <<'OPS'
+DELETE /todos/{todo_id} delete_todo_todos__todo_id__delete "Delete Todo" todos
 DELETE /users/{user_id} delete_user_users__user_id__delete "Delete User" users
 GET / read_root__get "Read Root" -
 GET /exercicio-html exercicio_aula_02_exercicio_html_get "Exercicio Aula 02" -
 GET /health health_health_get "Health" -
+GET /todos/ list_todos_todos__get "List Todos" todos
 GET /users/ read_users_users__get "Read Users" users
 GET /users/{user_id} read_user_users__user_id__get "Read User" users
+PATCH /todos/{todo_id} patch_todo_todos__todo_id__patch "Patch Todo" todos
 POST /auth/refresh_token refresh_access_token_auth_refresh_token_post "Refresh Access Token" auth
 POST /auth/token login_for_access_token_auth_token_post "Login For Access Token" auth
+POST /todos/ create_todo_todos__post "Create Todo" todos
 POST /users/ create_user_users__post "Create User" users
 PUT /users/{user_id} update_user_users__user_id__put "Update User" users
 OPS
@@ -111,7 +115,7 @@ OPS
 		<<<"$BODY" | sort)"
 	# Bearer routes (API.md) carry the security requirement, and only they.
 	assertEquals "secured operations" \
-		'["DELETE /users/{user_id}","POST /auth/refresh_token","PUT /users/{user_id}"]' \
+		'["DELETE /todos/{todo_id}","DELETE /users/{user_id}","GET /todos/","PATCH /todos/{todo_id}","POST /auth/refresh_token","POST /todos/","PUT /users/{user_id}"]' \
 		"$(jq -c '[.paths | to_entries[] | .key as $p | .value | to_entries[] |
 			select(.value.security == [{"OAuth2PasswordBearer": []}]) | "\(.key | ascii_upcase) \($p)"] | sort' <<<"$BODY")"
 	assertEquals "the token form" \

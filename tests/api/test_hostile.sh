@@ -4,7 +4,9 @@
 # beyond any range, bad percent-encoding, repeated parameters, oversized
 # headers and tokens, random bytes (fixed seed), raw malformed HTTP, absurd
 # Content-Length, chunked bodies and wrong Content-Types, sent to every route
-# where they make sense. Every answer must be a non-5xx JSON answer with a
+# where they make sense (the users' and the todos': every JSON body goes to
+# POST /todos/ and PATCH /todos/{todo_id} too, every odd query to GET
+# /todos/ and its filters). Every answer must be a non-5xx JSON answer with a
 # "detail" key (or the route's documented success body), with the exact body
 # where the contract fixes it; no worker may die. The last test prints
 # "hostile inputs sent: N".
@@ -52,8 +54,8 @@ mint() {
 # check LABEL SHAPE [STATUS [BODY [TYPE]]] -- the last answer ($STATUS, $BODY,
 # and $CT, or the Content-Type in $HEADERS) came, is not 5xx, is
 # application/json and one JSON value: an object with a "detail" key, or for
-# a 2xx the route's success body (SHAPE: user, users, token, root, deleted;
-# none where no success is possible). With STATUS (BODY, TYPE: the type of
+# a 2xx the route's success body (SHAPE: user, users, token, root, deleted,
+# todo, todos, todo_deleted; none where no success is possible). With STATUS (BODY, TYPE: the type of
 # the first validation error) the answer must be exactly that. The JSON is
 # checked with jq by flush_checks, in one run for many answers.
 check() {
@@ -102,6 +104,9 @@ flush_checks() {
 			elif $kind == "token" then type == "object" and keys_unsorted == ["access_token","token_type"] and .token_type == "bearer" and (.access_token|type) == "string"
 			elif $kind == "root" then . == {"message":"Olá Mundo!"}
 			elif $kind == "deleted" then . == {"message":"User deleted"}
+			elif $kind == "todo" then type == "object" and keys_unsorted == ["title","description","state","id"] and (.title|type) == "string" and (.description|type) == "string" and (.state|IN("draft","todo","doing","done","trash")) and (.id|type) == "number"
+			elif $kind == "todos" then type == "object" and keys_unsorted == ["todos"] and (.todos|type) == "array" and all(.todos[]; keys_unsorted == ["title","description","state","id"])
+			elif $kind == "todo_deleted" then . == {"message":"Task has been deleted successfully."}
 			else false end;
 		. as $line
 		| split("\t") as [$name, $kind, $b64]
@@ -191,6 +196,12 @@ register() { # USERNAME EMAIL PASSWORD
 	assertEquals "register $1" 201 "$STATUS"
 }
 
+new_todo() { # TOKEN: a todo of the token's user; prints its id
+	http POST /todos/ "${JSON[@]}" -H "Authorization: Bearer $1" -d '{"title":"hostile","description":"target","state":"draft"}'
+	assertEquals "a todo made" 200 "$STATUS"
+	printf '%s' "$BODY" | jq -r .id
+}
+
 oneTimeSetUp() {
 	RATE_LIMIT=off stack_start || return 1
 	PIDS_AT_START=$(worker_pids)
@@ -199,6 +210,8 @@ oneTimeSetUp() {
 	TOKEN=$(mint hostile@example.com)
 	RND_TOKEN=$(mint rnd@example.com)
 	AUTH=(-H "Authorization: Bearer $TOKEN")
+	TODO_ID=$(new_todo "$TOKEN")         # the caller's todo, the target of PATCH /todos/{todo_id}
+	RND_TODO_ID=$(new_todo "$RND_TOKEN") # rnd's, the target of the random PATCHes
 	LAST_PIDS=$PIDS_AT_START
 	LAST_T=$SECONDS
 }
@@ -220,10 +233,13 @@ suiteTearDown() {
 
 # send_json WHAT FILE [STATUS [BODY [TYPE]]] -- queues FILE to every JSON
 # route: POST /users/, PUT /users/1 with the token, without a token and with
-# a bad one. STATUS, BODY and TYPE are the answer of the first two; STATUS
-# 422j is a 422 json_invalid. The routes without a valid token answer the
-# same when the body is refused before authentication (400, 413, 422j), else
-# 401 as the contract orders the checks.
+# a bad one; POST /todos/ and PATCH /todos/TODO_ID with the token, POST
+# /todos/ without one. STATUS, BODY and TYPE are the answer of the first two;
+# STATUS 422j is a 422 json_invalid. The routes without a valid token answer
+# the same when the body is refused before authentication (400, 413, 422j),
+# else 401 as the contract orders the checks; so do the todo routes with the
+# token (their fields are not the users': for another STATUS, any answer but
+# a 5xx that is a todo or has a "detail").
 send_json() {
 	local what=$1 file=$2 want=${3:-} want_body=${4:-} want_type=${5:-} s
 	s=${want%j}
@@ -233,10 +249,16 @@ send_json() {
 	case $want in
 	400 | 413 | 422j | '')
 		queue "PUT /users/1 no token $what" none "$s" "$want_body" "$want_type" PUT /users/1 "${JSON[@]}" --data-binary @"$file"
-		queue "PUT /users/1 bad token $what" none "$s" "$want_body" "$want_type" PUT /users/1 "${JSON[@]}" -H 'Authorization: Bearer x.y.z' --data-binary @"$file" ;;
+		queue "PUT /users/1 bad token $what" none "$s" "$want_body" "$want_type" PUT /users/1 "${JSON[@]}" -H 'Authorization: Bearer x.y.z' --data-binary @"$file"
+		queue "POST /todos/ no token $what" none "$s" "$want_body" "$want_type" POST /todos/ "${JSON[@]}" --data-binary @"$file"
+		queue "POST /todos/ $what" todo "$s" "$want_body" "$want_type" POST /todos/ "${JSON[@]}" "${AUTH[@]}" --data-binary @"$file"
+		queue "PATCH /todos/$TODO_ID $what" todo "$s" "$want_body" "$want_type" PATCH "/todos/$TODO_ID" "${JSON[@]}" "${AUTH[@]}" --data-binary @"$file" ;;
 	*)
 		queue "PUT /users/1 no token $what" none 401 "$NOT_AUTH" "" PUT /users/1 "${JSON[@]}" --data-binary @"$file"
-		queue "PUT /users/1 bad token $what" none 401 "$NOT_VALID" "" PUT /users/1 "${JSON[@]}" -H 'Authorization: Bearer x.y.z' --data-binary @"$file" ;;
+		queue "PUT /users/1 bad token $what" none 401 "$NOT_VALID" "" PUT /users/1 "${JSON[@]}" -H 'Authorization: Bearer x.y.z' --data-binary @"$file"
+		queue "POST /todos/ no token $what" none 401 "$NOT_AUTH" "" POST /todos/ "${JSON[@]}" --data-binary @"$file"
+		queue "POST /todos/ $what" todo "" "" "" POST /todos/ "${JSON[@]}" "${AUTH[@]}" --data-binary @"$file"
+		queue "PATCH /todos/$TODO_ID $what" todo "" "" "" PATCH "/todos/$TODO_ID" "${JSON[@]}" "${AUTH[@]}" --data-binary @"$file" ;;
 	esac
 }
 
@@ -328,6 +350,35 @@ test_nul_bytes_and_lone_surrogates() {
 	queue "GET /users/%ED%A0%80" user 422 "" int_parsing GET '/users/%ED%A0%80'
 	queue "GET /users/%C0%80 (overlong NUL)" user 422 "" int_parsing GET '/users/%C0%80'
 	run_queue
+	# the todos: a lone surrogate is refused (it could be neither stored nor
+	# answered as UTF-8), a U+0000 stored on SQLite (PostgreSQL cannot), a
+	# filter holding one keeps no todo (ours)
+	queue "POST /todos/ title U+D800" none 422 "" string_unicode POST /todos/ "${JSON[@]}" "${AUTH[@]}" -d '{"title":"\ud800","description":"d","state":"draft"}'
+	queue "PATCH /todos/$TODO_ID description U+DFFF U+D800" none 422 "" string_unicode PATCH "/todos/$TODO_ID" "${JSON[@]}" "${AUTH[@]}" -d '{"description":"\udfff\ud800x"}'
+	queue "POST /todos/ state U+D800" none 422 "" enum POST /todos/ "${JSON[@]}" "${AUTH[@]}" -d '{"title":"t","description":"d","state":"\ud800"}'
+	queue "POST /todos/ keys U+D800 and U+0000" none 422 "" missing POST /todos/ "${JSON[@]}" "${AUTH[@]}" -d '{"\ud800":1,"\u0000":2}'
+	queue "PATCH /todos/$TODO_ID key U+0000 (unknown: ignored)" todo 200 "" "" PATCH "/todos/$TODO_ID" "${JSON[@]}" "${AUTH[@]}" -d '{"\u0000":null}'
+	queue "POST /todos/ a pair of surrogates" todo 200 "" "" POST /todos/ "${JSON[@]}" "${AUTH[@]}" -d '{"title":"\ud83d\ude00","description":"pair","state":"done"}'
+	queue "GET /todos/?title=%00ab" todos 200 '{"todos":[]}' "" GET '/todos/?title=%00ab' "${AUTH[@]}"
+	queue "GET /todos/?description=%00%00%00&state=done" todos 200 '{"todos":[]}' "" GET '/todos/?description=%00%00%00&state=done' "${AUTH[@]}"
+	queue "GET /todos/?title=%ED%A0%80" todos 200 "" "" GET '/todos/?title=%ED%A0%80' "${AUTH[@]}"
+	queue "GET /todos/?state=%00" todos 422 "" enum GET '/todos/?state=%00' "${AUTH[@]}"
+	queue "GET /todos/?state=%ED%A0%80" todos 422 "" enum GET '/todos/?state=%ED%A0%80' "${AUTH[@]}"
+	queue "PATCH /todos/%00" todo 400 "$NGINX_400" "" PATCH '/todos/%00' "${JSON[@]}" "${AUTH[@]}" -d '{}'
+	queue "PATCH /todos/%C0%80 (overlong NUL)" todo 422 "" int_parsing PATCH '/todos/%C0%80' "${JSON[@]}" "${AUTH[@]}" -d '{}'
+	queue "DELETE /todos/%ED%A0%80" todo_deleted 422 "" int_parsing DELETE '/todos/%ED%A0%80' "${AUTH[@]}"
+	run_queue
+	http POST /todos/ "${JSON[@]}" "${AUTH[@]}" -d '{"title":"nul\u0000title","description":"d\u0000","state":"todo"}'
+	if [ "$FZ_BACKEND" = postgresql ]; then # its text cannot hold U+0000
+		check "POST /todos/ NUL in title and description" detail 422 "$UNSTORABLE"
+	else
+		check "POST /todos/ NUL in title and description" todo 200
+		id=$(printf '%s' "$BODY" | jq -r .id)
+		http GET '/todos/?title=nul' "${AUTH[@]}"
+		check "GET /todos/ with a U+0000 title stored" todos 200
+		http DELETE "/todos/$id" "${AUTH[@]}"
+		check "DELETE /todos/$id" todo_deleted 200
+	fi
 	# the users made here leave, so that they weigh on no other test's list
 	for id in sur1 sur2 nul; do
 		id=$(sql "select id from users where email = '$id@example.com'")
@@ -386,6 +437,28 @@ test_numbers_beyond_any_range() {
 	queue "PUT /users/1e400 with a bad token: 401 before the path" user 401 "$NOT_VALID" "" PUT "/users/1e400" \
 		"${JSON[@]}" -H 'Authorization: Bearer x' -d '{}'
 	queue "DELETE /users/2^63" deleted 422 "$(int_parsing path user_id '"9223372036854775808"')" "" DELETE "/users/9223372036854775808" "${AUTH[@]}"
+	# the todos' fields, query and path
+	for n in 1e400 -0 NaN -Infinity 123456789012345678901234567890 "$digits"; do
+		bodyf '{"title":%s,"description":"d","state":%s}' "$n" "$n"
+		queue "POST /todos/ title and state ${n:0:40}" none 422 "" string_type POST /todos/ "${JSON[@]}" "${AUTH[@]}" --data-binary @"$F"
+		bodyf '{"state":%s}' "$n"
+		queue "PATCH /todos/$TODO_ID state ${n:0:40}" none 422 "" enum PATCH "/todos/$TODO_ID" "${JSON[@]}" "${AUTH[@]}" --data-binary @"$F"
+	done
+	queue "GET /todos/?limit=1e400" todos 422 "$(int_parsing query limit '"1e400"')" "" GET "/todos/?limit=1e400" "${AUTH[@]}"
+	queue "GET /todos/?limit=<4300 digits>" todos 422 "$(int_parsing query limit "\"$digits\"")" "" GET "/todos/?limit=$digits" "${AUTH[@]}"
+	queue "GET /todos/?limit=2^63-1" todos 200 "" "" GET "/todos/?limit=9223372036854775807&offset=1" "${AUTH[@]}"
+	queue "GET /todos/?offset=2^63-1" todos 200 '{"todos":[]}' "" GET "/todos/?offset=9223372036854775807&title=abc" "${AUTH[@]}"
+	queue "GET /todos/?offset=-2^63" todos 422 "" greater_than_equal GET "/todos/?offset=-9223372036854775808" "${AUTH[@]}"
+	queue "GET /todos/?limit=2^63" todos 422 "$(int_parsing query limit '"9223372036854775808"')" "" GET "/todos/?limit=9223372036854775808" "${AUTH[@]}"
+	queue "PATCH /todos/2^63" todo 422 "$(int_parsing path todo_id '"9223372036854775808"')" "" PATCH "/todos/9223372036854775808" "${JSON[@]}" "${AUTH[@]}" -d '{}'
+	queue "PATCH /todos/2^63-1" todo 404 '{"detail":"Task not found."}' "" PATCH "/todos/9223372036854775807" "${JSON[@]}" "${AUTH[@]}" -d '{}'
+	queue "PATCH /todos/-2^63" todo 404 '{"detail":"Task not found."}' "" PATCH "/todos/-9223372036854775808" "${JSON[@]}" "${AUTH[@]}" -d '{}'
+	queue "PATCH /todos/-0" todo 404 '{"detail":"Task not found."}' "" PATCH "/todos/-0" "${JSON[@]}" "${AUTH[@]}" -d '{}'
+	queue "DELETE /todos/1e400" todo_deleted 422 "$(int_parsing path todo_id '"1e400"')" "" DELETE "/todos/1e400" "${AUTH[@]}"
+	queue "DELETE /todos/<4300 digits>" todo_deleted 422 "$(int_parsing path todo_id "\"$digits\"")" "" DELETE "/todos/$digits" "${AUTH[@]}"
+	queue "DELETE /todos/-2^63-1" todo_deleted 422 "" int_parsing DELETE "/todos/-9223372036854775809" "${AUTH[@]}"
+	queue "PATCH /todos/1e400 with a bad token: 401 before the path" todo 401 "$NOT_VALID" "" PATCH "/todos/1e400" \
+		"${JSON[@]}" -H 'Authorization: Bearer x' -d '{"title":null}'
 	flush_checks
 }
 
@@ -449,6 +522,12 @@ test_huge_bodies() {
 	# a username of a million characters is refused: at most 150 (ours)
 	body 'b"{\"username\":\"" + b"n" * 1000000 + b"\",\"email\":\"bigname@example.com\",\"password\":\"pw\"}"'
 	send_json "a 1000000-character username" "$F" 422 "" string_too_long
+	# a title or a description of a million characters: at most 256 and 4096 (ours)
+	body 'b"{\"title\":\"" + b"t" * 1000000 + b"\",\"description\":\"d\",\"state\":\"draft\"}"'
+	queue "POST /todos/ a 1000000-character title" none 422 "" string_too_long POST /todos/ "${JSON[@]}" "${AUTH[@]}" --data-binary @"$F"
+	queue "PATCH /todos/$TODO_ID a 1000000-character title" none 422 "" string_too_long PATCH "/todos/$TODO_ID" "${JSON[@]}" "${AUTH[@]}" --data-binary @"$F"
+	body 'b"{\"description\":\"" + b"\\u00e9" * 174000 + b"\"}"'
+	queue "PATCH /todos/$TODO_ID 174000 escaped characters" none 422 "" string_too_long PATCH "/todos/$TODO_ID" "${JSON[@]}" "${AUTH[@]}" --data-binary @"$F"
 	# near 1 MiB of keys, duplicate keys, values, escapes and blanks
 	body 'b"{" + b",".join(b"\"k%d\":1" % i for i in range(90000)) + b"}"'
 	send_json "90000 keys" "$F" 422 "" missing
@@ -510,7 +589,23 @@ test_percent_encoding_and_repeated_parameters() {
 		queue "GET /users/$q" user "" "" "" GET "/users/$q"
 		queue "PUT /users/$q" user "" "" "" PUT "/users/$q" "${JSON[@]}" "${AUTH[@]}" -d '{}'
 		queue "DELETE /users/$q" deleted "" "" "" DELETE "/users/$q" -H 'Authorization: Bearer x'
+		queue "PATCH /todos/$q" todo "" "" "" PATCH "/todos/$q" "${JSON[@]}" "${AUTH[@]}" -d '{}'
+		queue "DELETE /todos/$q" todo_deleted "" "" "" DELETE "/todos/$q" "${AUTH[@]}"
 	done
+	# the todos' filter: the same odd queries, and odd values of its keys
+	for q in '%' '%zz' '%ff' '%%' '%%%' '%2' '&&&' '==' '%00=%00' '%ED%A0%80=1' 'x=%' '%=x' '+=+' \
+		'title=%zz%' 'title=%ff%ff%ff' 'title=%%31%' 'description=%5C%5C%5C' 'title=___&description=%25%25%25' \
+		'state=%64raft' 'title=a+b' 'title=%2B%2B%2B'; do
+		queue "GET /todos/?$q" todos 200 "" "" GET "/todos/?$q" "${AUTH[@]}"
+	done
+	for q in 'title=%' 'title=%2' 'description=%%' 'title=abc&title=%' 'description=' 'title=%00'; do
+		queue "GET /todos/?$q" todos 422 "" string_too_short GET "/todos/?$q" "${AUTH[@]}"
+	done
+	for q in 'state=%' 'state=draft&state=%' 'state=dr%61ft%' 'state=+draft' 'state=' 'state=%ff'; do
+		queue "GET /todos/?$q" todos 422 "" enum GET "/todos/?$q" "${AUTH[@]}"
+	done
+	queue "GET /todos/?limit=%" todos 422 "$(int_parsing query limit '"%"')" "" GET '/todos/?limit=%' "${AUTH[@]}"
+	queue "GET /todos/?title=<21 escapes>" todos 422 "" string_too_long GET "/todos/?title=$(printf '%%C3%%A9%.0s' $(seq 21))" "${AUTH[@]}"
 	# forms
 	queue "POST /auth/token grant_type=%ff" token 422 '{"detail":[{"type":"string_pattern_mismatch","loc":["body","grant_type"],"msg":"String should match pattern '"'^password\$'"'","input":"�","ctx":{"pattern":"^password$"}}]}' "" \
 		POST /auth/token -d 'grant_type=%ff&username=a&password=b'
@@ -559,7 +654,11 @@ test_oversized_headers_and_tokens() {
 		queue "POST /auth/token ${#t}-byte Content-Type" token 400 "$HEADER_TOO_LARGE" "" POST /auth/token -H "Content-Type: application/x-www-form-urlencoded; $t" -d 'username=a&password=b'
 		queue "GET /users/ ${#t}-byte query" users 414 '{"detail":"URI Too Long"}' "" GET "/users/?q=$t"
 		queue "GET /users/<${#t} bytes>" user 414 '{"detail":"URI Too Long"}' "" GET "/users/$t"
+		queue "GET /todos/ ${#t}-byte title" todos 414 '{"detail":"URI Too Long"}' "" GET "/todos/?title=$t" "${AUTH[@]}"
+		queue "PATCH /todos/<${#t} bytes>" todo 414 '{"detail":"URI Too Long"}' "" PATCH "/todos/$t" "${JSON[@]}" "${AUTH[@]}" -d '{}'
+		queue "POST /todos/ ${#t}-byte Authorization" todo 400 "$HEADER_TOO_LARGE" "" POST /todos/ "${JSON[@]}" -H "Authorization: Bearer $t" -d '{}'
 	done
+	queue "GET /todos/ a 7 KiB token" todos 401 "$NOT_VALID" "" GET /todos/ -H "Authorization: Bearer ${k7:0:7000}"
 	# many headers: 100 small ones fit, 40 of 4000 bytes do not
 	for i in $(seq 1 100); do many+=(-H "X-H$i: $i"); done
 	queue "GET /users/1 with 100 headers" user 200 "" "" GET /users/1 "${many[@]}"
@@ -628,6 +727,18 @@ test_random_bodies_with_a_fixed_seed() {
 		n=$((n + 1))
 	done <"$STACK_DIR/corpus/queries"
 	assertEquals "random inputs" 800 "$n"
+	# the todo routes, as rnd: the same JSON bodies, and filter queries
+	n=0
+	for f in "$STACK_DIR"/corpus/json/*; do
+		queue "POST /todos/ random body $(basename "$f")" todo "" "" "" POST /todos/ "${JSON[@]}" -H "Authorization: Bearer $RND_TOKEN" --data-binary @"$f"
+		queue "PATCH /todos/$RND_TODO_ID random body $(basename "$f")" todo "" "" "" PATCH "/todos/$RND_TODO_ID" "${JSON[@]}" -H "Authorization: Bearer $RND_TOKEN" --data-binary @"$f"
+		n=$((n + 2))
+	done
+	while IFS= read -r q; do
+		queue "GET /todos/?$q" todos "" "" "" GET "/todos/?$q" -H "Authorization: Bearer $RND_TOKEN"
+		n=$((n + 1))
+	done <"$STACK_DIR/corpus/todo_queries"
+	assertEquals "random inputs to the todo routes" 600 "$n"
 	flush_checks
 }
 
@@ -791,6 +902,9 @@ test_wrong_content_type() {
 			POST /users/ -H "Content-Type: $ct" --data-binary '{"a":1}'
 		queue "PUT /users/1 Content-Type $ct" user 422 "" model_attributes_type PUT /users/1 -H "Content-Type: $ct" "${AUTH[@]}" --data-binary '{"a":1}'
 		queue "POST /users/ Content-Type $ct, broken JSON" user 422 "" model_attributes_type POST /users/ -H "Content-Type: $ct" --data-binary '{{{'
+		queue "POST /todos/ Content-Type $ct" todo 422 '{"detail":[{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":"{\"a\":1}"}]}' "" \
+			POST /todos/ -H "Content-Type: $ct" "${AUTH[@]}" --data-binary '{"a":1}'
+		queue "PATCH /todos/$TODO_ID Content-Type $ct, broken JSON" todo 422 "" model_attributes_type PATCH "/todos/$TODO_ID" -H "Content-Type: $ct" "${AUTH[@]}" --data-binary '{{{'
 	done
 	for ct in 'application/vnd.api+json' 'application/json; charset=utf-16' 'APPLICATION/JSON' \
 		'application/json;;;' 'application/json; boundary="' $'application/json\xff' 'application/+json'; do
@@ -806,6 +920,8 @@ test_wrong_content_type() {
 	queue "POST /auth/token form; charset=latin-1" token 401 "$BAD_LOGIN" "" POST /auth/token -H 'Content-Type: application/x-www-form-urlencoded; charset=latin-1' --data-binary 'username=nobody%40example.com&password=x'
 	queue "POST /auth/refresh_token with a broken JSON body" token 200 "" "" POST /auth/refresh_token -H 'Content-Type: application/json' "${AUTH[@]}" --data-binary '{{{{'
 	queue "GET /users/ with a broken JSON body" users 200 "" "" GET /users/ -H 'Content-Type: application/json' --data-binary '{{{{'
+	queue "GET /todos/ with a broken JSON body" todos 200 "" "" GET /todos/ -H 'Content-Type: application/json' "${AUTH[@]}" --data-binary '{{{{'
+	queue "DELETE /todos/0 with a broken JSON body" todo_deleted 404 '{"detail":"Task not found."}' "" DELETE /todos/0 -H 'Content-Type: application/json' "${AUTH[@]}" --data-binary '{{{{'
 	body 'b"{" * 1000000'
 	queue "GET /users/1 with a 1 MB body" user 200 "" "" GET /users/1 --data-binary @"$F"
 	queue "DELETE /users/1 bad token, broken JSON body" deleted 401 "$NOT_VALID" "" DELETE /users/1 -H 'Authorization: Bearer x' "${JSON[@]}" --data-binary '{{{{'

@@ -366,11 +366,11 @@ test_failed_migration_says_why() {
 	assertEquals "exit status" 1 $?
 	assertEquals "fast_zero: migrate: migration 9998_unreadable.sql: cannot read $d/m/9998_unreadable.sql: Is a directory" "$out"
 	rmdir "$d/m/9998_unreadable.sql"
-	printf 'CREATE TABLE todos (id INTEGER PRIMARY KEY);\nCREATE TABLEX;\n' >"$d/m/9999_broken.sql"
+	printf 'CREATE TABLE scratch (id INTEGER PRIMARY KEY);\nCREATE TABLEX;\n' >"$d/m/9999_broken.sql"
 	out=$(cd "$d" && DATABASE_URL=sqlite:///db "$FZ_BIN" migrate --migrations "$d/m" 2>&1)
 	assertEquals "exit status" 1 $?
 	assertEquals 'fast_zero: migrate: migration 9999_broken.sql: near "TABLEX": syntax error' "$out"
-	assertEquals "nothing of it applied" "" "$(sqlite3 "$d/db" "SELECT name FROM sqlite_master WHERE name = 'todos'")"
+	assertEquals "nothing of it applied" "" "$(sqlite3 "$d/db" "SELECT name FROM sqlite_master WHERE name = 'scratch'")"
 	assertEquals "the tree's migrations only" "$MIGRATIONS" "$(sqlite3 "$d/db" 'SELECT count(*) FROM schema_migrations')"
 	rm -rf "$d"
 }

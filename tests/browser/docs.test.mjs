@@ -8,8 +8,9 @@
 // Opens /docs, checks that Swagger UI lists every operation of /openapi.json,
 // authorizes through the Authorize dialog (OAuth2 password flow: the user's
 // email and password, posted by Swagger UI to /auth/token), then runs
-// "Try it out" -> "Execute" on GET /users/ and on POST /auth/refresh_token
-// (which needs the token) and expects 200 from both. Every request the page
+// "Try it out" -> "Execute" on GET /users/, and on POST /auth/refresh_token,
+// POST /todos/ (Swagger UI's example body) and GET /todos/ (which need the
+// token), and expects 200 from each. Every request the page
 // makes must stay on BASE_URL: nothing from a CDN.
 //
 // Prints "# ..." lines and exits 0 when all held, 1 with the reason otherwise
@@ -142,6 +143,12 @@ async function main() {
 		const refresh = await tryItOut(page, 'auth-refresh_access_token_auth_refresh_token_post');
 		check(refresh === '200', `Try it out on POST /auth/refresh_token (Bearer) showed ${refresh}`);
 		log('Try it out -> Execute on POST /auth/refresh_token with the token: 200');
+
+		const created = await tryItOut(page, 'todos-create_todo_todos__post');
+		check(created === '200', `Try it out on POST /todos/ (its example body) showed ${created}`);
+		const listedTodos = await tryItOut(page, 'todos-list_todos_todos__get');
+		check(listedTodos === '200', `Try it out on GET /todos/ showed ${listedTodos}`);
+		log('Try it out -> Execute on POST /todos/ and GET /todos/ with the token: 200');
 
 		// The OAuth2 redirect page (other flows than ours): it hands what the
 		// authorization server sent back to the Swagger UI window that opened it.

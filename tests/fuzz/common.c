@@ -138,6 +138,23 @@ static void create_user(const struct fuzz_user *u)
 	sqlite3_close(db);
 }
 
+/* Runs sql (no parameters) on the database with a connection of its own. */
+static void exec_sql(const char *sql)
+{
+	char err[512];
+	sqlite3 *db = db_open(db_path, err, sizeof err);
+	FUZZ_CHECK(db && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Puts the two todos back as they were first made, and only them. */
+static void restore_todos(void)
+{
+	exec_sql("DELETE FROM todos;"
+		 "INSERT INTO todos (id, title, description, state, user_id) VALUES (1, 'mine', 'of fuzz', "
+		 "'draft', 2), (2, 'theirs', 'of other', 'done', 1)");
+}
+
 struct app *fuzz_app(void)
 {
 	char err[512];
@@ -157,6 +174,7 @@ struct app *fuzz_app(void)
 	}
 	for (int i = 0; i < USER_COUNT; i++)
 		create_user(&users[i]);
+	restore_todos();
 	buf_init(&bearer);
 	buf_adds(&bearer, "Bearer ");
 	struct timespec now;
@@ -303,8 +321,11 @@ void fuzz_dispatch(const struct request *req, struct response *res)
 		report(req, res);
 		fuzz_fail(fault, __FILE__, __LINE__);
 	}
-	if (strcmp(req->method, "GET") != 0 && (res->status == 200 || res->status == 201))
+	if (strcmp(req->method, "GET") != 0 && (res->status == 200 || res->status == 201)) {
+		exec_sql("DELETE FROM todos"); /* first: the users' rows are replaced */
 		restore_users();
+		restore_todos();
+	}
 }
 
 /* ---- helpers ---- */

@@ -3,8 +3,9 @@
  * Every harness fuzzes one layer that reads untrusted bytes; those that go
  * through router_dispatch need a whole struct app: settings (secret "k",
  * HS256), a real store on a freshly migrated SQLite database in a temporary
- * folder, and two users (1 "other", 2 "fuzz" whose password is "secret").
- * fuzz_app() makes it on first use and the process removes it at exit.
+ * folder, two users (1 "other", 2 "fuzz" whose password is "secret") and two
+ * todos (1 of user 2's, 2 of user 1's). fuzz_app() makes it on first use and
+ * the process removes it at exit.
  *
  * Password hashing is replaced, at link time (-Wl,--wrap), by a fake that
  * costs nothing: argon2 takes 0.2 s and 64 MiB, which would hold a harness
@@ -25,7 +26,8 @@
 
 #define FUZZ_CHECK(cond) ((cond) ? (void)0 : fuzz_fail(#cond, __FILE__, __LINE__))
 
-/* The pre-registered users; their rows are put back after each request. */
+/* The pre-registered users and todos; their rows are put back after each
+ * request that changed them. */
 #define FUZZ_OTHER_ID      1
 #define FUZZ_USER_ID       2
 #define FUZZ_USER_EMAIL    "fuzz@example.com"
@@ -42,8 +44,9 @@ struct app *fuzz_app(void);
 const char *fuzz_bearer(void);
 
 /* Dispatches one request and checks the answer: a status the API uses, a
- * body that is UTF-8 JSON. Then puts the two users back and removes any user
- * the request made, so that every run starts from the same database. */
+ * body that is UTF-8 JSON. Then puts the two users and their todos back and
+ * removes any user or todo the request made, so that every run starts from
+ * the same database. */
 void fuzz_dispatch(const struct request *req, struct response *res);
 
 /* A reference UTF-8 check (Unicode Table 3-7), independent of form.c's. */

@@ -3,12 +3,15 @@
  * nginx passes the decoded path ($document_uri) and the raw query string;
  * the router matches the path against the route table (one trailing slash
  * ignored, "*" a segment), GET /users/{user_id} reads the segment as an
- * integer, and GET /users/ decodes offset and limit from the query. Each
- * input is "METHOD /path?query" or just "/path?query" (method GET): the
- * first space splits off a method when the text before it is a word of
- * letters, the first '?' splits path from query, a NUL ends everything (a
- * FastCGI parameter cannot hold one). The request carries no body and no
- * Authorization, so no route hashes a password.
+ * integer, GET /users/ decodes offset and limit from the query, GET /todos/
+ * the filter (offset, limit, title, description, state), PATCH and DELETE
+ * /todos/{todo_id} the segment. Each input is "METHOD /path?query" or just
+ * "/path?query" (method GET): the first space splits off a method when the
+ * text before it is a word of letters, the first '?' splits path from query,
+ * a NUL ends everything (a FastCGI parameter cannot hold one). The request
+ * carries no body, so no route hashes a password, and no Authorization but
+ * under /todos, whose routes read their path and query only for a caller:
+ * there user 2's token (see common.h).
  *
  * The application is the real one on a temporary SQLite database (see
  * common.h); each answer must have a status the API uses, well-formed extra
@@ -44,6 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.query = query;
 	}
 	req.path = target;
+	if (strncmp(target, "/todos", 6) == 0)
+		req.authorization = fuzz_bearer();
 	response_init(&res);
 	fuzz_dispatch(&req, &res);
 	response_free(&res);

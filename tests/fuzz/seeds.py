@@ -193,6 +193,12 @@ PATHS = [
     "DELETE /users/1", "PUT /users/1", "PATCH /users/1", "DELETE /", "POST /auth/token",
     "GET /auth/token", "POST /auth/refresh_token", "OPTIONS /health", "HEAD /users/",
     "GET /nope?x=1",
+    "/todos", "/todos/", "/todos/?offset=1&limit=1", "/todos/?title=min&description=of+&state=draft",
+    "/todos/?title=a&description=" + "d" * 21 + "&state=Draft&limit=0&offset=-1",
+    "/todos/?title=%25_%5C&description=%00%00%00", "/todos/?title=%ff%fe%fd&state=done&state=todo",
+    "/todos/?title=&description=&state=", "/todos/?limit=9223372036854775807&offset=9223372036854775807",
+    "/todos/1", "/todos/1/x", "PATCH /todos/1", "DELETE /todos/1", "DELETE /todos/2", "DELETE /todos/abc",
+    "PUT /todos/", "POST /todos", "DELETE /todos/-9223372036854775808",
 ]
 
 AUTHS = {
@@ -258,6 +264,7 @@ NGINX_PARAMS = [
     ("HTTP_AUTHORIZATION", "Bearer " + GOOD), ("REQUEST_ID", "0123456789abcdef"),
 ]
 BODY = JSON["user"].encode()
+TODO = '{"title":"Test todo","description":"Test todo description","state":"draft"}'
 
 
 def request(rid=1, flags=0, params=None, body=BODY, padding=0):
@@ -295,14 +302,15 @@ def fcgi_seeds():
 
 
 def body_seeds():
-    route = {"post": 0, "put-own": 1, "put-other": 2, "login": 3}
+    route = {"post": 0, "put-own": 1, "put-other": 2, "login": 3, "todo": 4, "patch-own": 5,
+             "patch-other": 6, "patch-bad-id": 7}
     ctype = {"none": 0, "json": 1, "json-charset": 2, "problem": 3, "text": 4, "form": 5,
              "form-odd": 6, "multipart": 7}
 
     def seed(r, c, body):
         if isinstance(body, str):
             body = body.encode()
-        return bytes([0x40 | ctype[c] << 2 | route[r]]) + body
+        return bytes([0x40 | ctype[c] << 2 | route[r] % 4 | route[r] // 4 << 5]) + body
 
     user = JSON["user"]
     out = {
@@ -343,6 +351,32 @@ def body_seeds():
         "login-json": seed("login", "json", user),
         "login-multipart": seed("login", "multipart", FORMS["multipart-x"]),
         "login-multipart-unnamed": seed("login", "multipart", "--x\r\nContent-Disposition: form-data; name=a\r\n\r\nb\r\n--x--"),
+        "todo": seed("todo", "json", TODO),
+        "todo-no-type": seed("todo", "none", TODO),
+        "todo-text": seed("todo", "text", TODO),
+        "todo-every-state": seed("todo", "json", TODO.replace("draft", "trash")),
+        "todo-empty-strings": seed("todo", "json", '{"title":"","description":"","state":"todo"}'),
+        "todo-missing": seed("todo", "json", '{"title":"t"}'),
+        "todo-types": seed("todo", "json", '{"title":1,"description":null,"state":["draft"]}'),
+        "todo-state-case": seed("todo", "json", '{"title":"t","description":"d","state":"Draft"}'),
+        "todo-state-number": seed("todo", "json", '{"title":"t","description":"d","state":1}'),
+        "todo-long": seed("todo", "json", '{"title":"' + "t" * 257 + '","description":"' + "\\u00e9" * 4097 + '","state":"done"}'),
+        "todo-nul": seed("todo", "json", '{"title":"a\\u0000b","description":"\\u0000","state":"doing"}'),
+        "todo-surrogate": seed("todo", "json", '{"title":"\\udc00","description":"\\ud83d\\ude00","state":"todo"}'),
+        "todo-ids": seed("todo", "json", '{"id":1,"user_id":1,"title":"t","description":"d","state":"draft"}'),
+        "todo-array": seed("todo", "json", '["title"]'),
+        "todo-null": seed("todo", "json", "null"),
+        "patch-own": seed("patch-own", "json", '{"state":"done"}'),
+        "patch-own-all": seed("patch-own", "json", TODO),
+        "patch-own-empty": seed("patch-own", "json", "{}"),
+        "patch-own-null": seed("patch-own", "json", '{"title":null,"description":null,"state":null}'),
+        "patch-own-types": seed("patch-own", "json", '{"title":[],"description":{},"state":true}'),
+        "patch-own-long": seed("patch-own", "json", '{"title":"' + "t" * 257 + '"}'),
+        "patch-own-nul": seed("patch-own", "json", '{"description":"x\\u0000"}'),
+        "patch-own-text": seed("patch-own", "text", '{"state":"done"}'),
+        "patch-other": seed("patch-other", "json", '{"title":"mine now"}'),
+        "patch-bad-id": seed("patch-bad-id", "json", '{"state":"x","title":null}'),
+        "patch-bad-id-empty": seed("patch-bad-id", "none", ""),
     }
     return out
 

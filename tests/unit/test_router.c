@@ -73,7 +73,10 @@ static void test_the_table_as_text(void)
 	buf_reset(&b);
 	router_write_nginx_map(&b);
 	CHECK(strstr(buf_cstr(&b), "\t\"~^PUT /users/[^/]+/?$\" fast_zero_hash;\n") != NULL);
-	CHECK(strstr(buf_cstr(&b), "\t\"~^POST \" fast_zero_once;\n}\n") != NULL);
+	CHECK(strstr(buf_cstr(&b), "\t\"~^POST \" fast_zero_once;\n\t\"~^PATCH \" fast_zero_once;\n}\n") !=
+	      NULL);
+	CHECK(strstr(buf_cstr(&b), "\t\"~^GET /todos/?$\" fast_zero_list;\n") != NULL);
+	CHECK(strstr(buf_cstr(&b), "PATCH /todos") == NULL); /* the PATCH catch-all's lane */
 	buf_free(&b);
 }
 

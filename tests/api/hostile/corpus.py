@@ -7,7 +7,8 @@ Writes COUNT (default 200) request bodies for each of:
   OUTDIR/json/NNN   for the JSON routes: half random bytes, half mutated JSON
   OUTDIR/form/NNN   for POST /auth/token: half random bytes, half mutated forms
 and OUTDIR/queries, COUNT query strings (one a line, URL-safe ASCII) for
-GET /users/. No JSON body carries a "password" key and every mutated form ends
+GET /users/, and OUTDIR/todo_queries, COUNT more for GET /todos/ (its
+filter's keys among the pieces; made last, so the others stay as they were). No JSON body carries a "password" key and every mutated form ends
 in a grant_type that is not "password", so a random input never costs an
 argon2 hash: the corpus stays fast and creates or changes no user."""
 import os
@@ -89,6 +90,19 @@ with open(os.path.join(outdir, "queries"), "w") as f:
         for _ in range(random.randint(1, 12)):
             if random.random() < 0.6:
                 parts.append(random.choice(QUERY_PIECES))
+            else:
+                c = random.getrandbits(8)
+                parts.append(chr(c) if c in SAFE else "%%%02X" % c)
+        f.write("".join(parts) + "\n")
+
+TODO_PIECES = QUERY_PIECES + ["title=", "description=", "state=", "draft", "done", "%25", "_", "%5C",
+                              "%C3%A9", "abc", "state=trash&title=", "title=a&title="]
+with open(os.path.join(outdir, "todo_queries"), "w") as f:
+    for _ in range(count):
+        parts = []
+        for _ in range(random.randint(1, 12)):
+            if random.random() < 0.6:
+                parts.append(random.choice(TODO_PIECES))
             else:
                 c = random.getrandbits(8)
                 parts.append(chr(c) if c in SAFE else "%%%02X" % c)
