@@ -436,7 +436,8 @@ static void stop_all(struct pool *p)
 	while (live_workers(p, -1, true) > 0) {
 		if (time(NULL) > deadline) {
 			if (!killed)
-				log_error("workers still busy %d s after the stop: killing them", STOP_GRACE_S);
+				log_error("workers still busy %d s after the stop: killing them",
+					  STOP_GRACE_S);
 			killed = true;
 			for (int i = 0; i < SLOTS_MAX; i++)
 				if (p->slots[i].pid)

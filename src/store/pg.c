@@ -1209,17 +1209,15 @@ static int pg_pending(const char *url, const char *dir, char *err, size_t errsz)
 }
 
 #define MEMBER(name, params, args) .name = pg_##name,
-const struct store_ops store_pg_ops = {
-	.name = "postgresql",
-	.describe = describe,
-	.open = pg_open,
-	.close = pg_close,
-	.last_error = pg_last_error,
-	.watch = pg_watch,
-	.data_version = pg_data_version,
-	.budget_take = pg_budget_take,
-	.migrate = pg_migrate,
-	.pending = pg_pending,
-	STORE_OPERATIONS(MEMBER)
-};
+const struct store_ops store_pg_ops = {.name = "postgresql",
+				       .describe = describe,
+				       .open = pg_open,
+				       .close = pg_close,
+				       .last_error = pg_last_error,
+				       .watch = pg_watch,
+				       .data_version = pg_data_version,
+				       .budget_take = pg_budget_take,
+				       .migrate = pg_migrate,
+				       .pending = pg_pending,
+				       STORE_OPERATIONS(MEMBER)};
 #undef MEMBER

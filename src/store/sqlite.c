@@ -850,16 +850,14 @@ static int sq_pending(const char *url, const char *dir, char *err, size_t errsz)
 }
 
 #define MEMBER(name, params, args) .name = sq_##name,
-const struct store_ops store_sqlite_ops = {
-	.name = "sqlite",
-	.describe = sq_describe,
-	.open = sq_open,
-	.close = sq_close,
-	.last_error = sq_last_error,
-	.watch = sq_watch,
-	.data_version = sq_data_version,
-	.migrate = sq_migrate,
-	.pending = sq_pending,
-	STORE_OPERATIONS(MEMBER)
-};
+const struct store_ops store_sqlite_ops = {.name = "sqlite",
+					   .describe = sq_describe,
+					   .open = sq_open,
+					   .close = sq_close,
+					   .last_error = sq_last_error,
+					   .watch = sq_watch,
+					   .data_version = sq_data_version,
+					   .migrate = sq_migrate,
+					   .pending = sq_pending,
+					   STORE_OPERATIONS(MEMBER)};
 #undef MEMBER

@@ -165,7 +165,8 @@ static int sq_exec(void *db, const char *sql)
 	buf_init(&saved);
 	if (!rebuilds || save_indexes(db, table, &saved) == 0)
 		rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? restore_indexes(db, &saved) : -1;
-	if (rc == 0 && rebuilds && sq_count(db, "SELECT count(*) FROM pragma_foreign_key_check", NULL, NULL, &broken))
+	if (rc == 0 && rebuilds &&
+	    sq_count(db, "SELECT count(*) FROM pragma_foreign_key_check", NULL, NULL, &broken))
 		rc = -1;
 	else if (rc == 0 && broken) {
 		own_error = "it leaves rows whose foreign key refers to no row";
@@ -183,7 +184,8 @@ static void sq_outside(void *db, const char *sql, bool before)
 {
 	char table[64];
 	if (rebuilt_table(sql, table, sizeof table))
-		sqlite3_exec(db, before ? "PRAGMA foreign_keys=OFF" : "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+		sqlite3_exec(db, before ? "PRAGMA foreign_keys=OFF" : "PRAGMA foreign_keys=ON", NULL, NULL,
+			     NULL);
 }
 
 /* Each migration's BEGIN IMMEDIATE is exclusive: a second `fast_zero

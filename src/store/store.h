@@ -160,7 +160,7 @@ typedef bool store_todo_fn(const struct todo *t, void *arg);
 	  (s, id, in, request_key))                                                                           \
 	/* Deletes a user and its todos, in one transaction, only while its                                 \
 	 * stored hash is still expected_hash; STORE_NOT_FOUND when id is gone or                            \
-	 * holds another hash. Recorded under request_key as an update is. */                               \
+	 * holds another hash. Recorded under request_key as an update is. */ \
 	X(user_delete, (struct store * s, int64_t id, const char *expected_hash, const char *request_key),    \
 	  (s, id, expected_hash, request_key))                                                                \
 	/* The user request_key wrote (updated or deleted), in *user_id;                                    \
@@ -170,25 +170,25 @@ typedef bool store_todo_fn(const struct todo *t, void *arg);
 	  (s, request_key, user_id))                                                                          \
 	/* Inserts a todo owned by user_id; its id in *id. STORE_NOT_FOUND when                             \
 	 * user_id is gone (deleted since its token was checked); STORE_UNSTORABLE                          \
-	 * for text the database cannot hold. */                                                            \
+	 * for text the database cannot hold. */ \
 	X(todo_create, (struct store * s, int64_t user_id, const struct todo_fields *in, int64_t *id),        \
 	  (s, user_id, in, id))                                                                               \
 	/* Calls each(todo, arg) for user_id's todos that f keeps, as the rows are                          \
 	 * read; each returns false to stop early (the answer cannot be                                     \
 	 * delivered). The cost grows with offset + limit through the owner's                               \
 	 * index; a title, description or state filter reads every row it                                   \
-	 * passes. */                                                                                       \
+	 * passes. */ \
 	X(todo_list,                                                                                          \
 	  (struct store * s, int64_t user_id, const struct todo_filter *f, store_todo_fn *each, void *arg),   \
 	  (s, user_id, f, each, arg))                                                                         \
 	/* Changes the fields in gives todo id of user_id's; *out is the todo as                            \
 	 * it now is. STORE_NOT_FOUND when user_id has no todo id (another user's                           \
 	 * included); STORE_UNSTORABLE as for create, found only once the todo                              \
-	 * is. */                                                                                           \
+	 * is. */ \
 	X(todo_update,                                                                                        \
 	  (struct store * s, int64_t user_id, int64_t id, const struct todo_fields *in, struct todo *out),    \
 	  (s, user_id, id, in, out))                                                                          \
-	/* Deletes todo id of user_id's; STORE_NOT_FOUND when user_id has none. */                          \
+	/* Deletes todo id of user_id's; STORE_NOT_FOUND when user_id has none. */                            \
 	X(todo_delete, (struct store * s, int64_t user_id, int64_t id), (s, user_id, id))                     \
 	/* Whether the client address (a budget's key: throttle_address_key) has                            \
 	 * logged in to user_id with the password whose tag (password_tag) is tag:                          \

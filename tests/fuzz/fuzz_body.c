@@ -37,9 +37,9 @@ struct route {
 };
 
 static const struct route routes[8] = {
-	{"POST", "/users/", false},      {"PUT", "/users/2", true},      {"PUT", "/users/1", true},
-	{"POST", "/auth/token", false},  {"POST", "/todos/", true},      {"PATCH", "/todos/1", true},
-	{"PATCH", "/todos/2", true},     {"PATCH", "/todos/x", true},
+	{"POST", "/users/", false},     {"PUT", "/users/2", true},   {"PUT", "/users/1", true},
+	{"POST", "/auth/token", false}, {"POST", "/todos/", true},   {"PATCH", "/todos/1", true},
+	{"PATCH", "/todos/2", true},    {"PATCH", "/todos/x", true},
 };
 
 static const char *const content_types[8] = {
