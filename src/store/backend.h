@@ -11,6 +11,7 @@
 #ifndef FZ_STORE_BACKEND_H
 #define FZ_STORE_BACKEND_H
 
+#include "base/buf.h"
 #include "store/store.h"
 
 struct store_ops {
@@ -35,6 +36,10 @@ struct store {
 	const struct store_ops *ops;
 	int64_t time_us; /* spent in the backend since the request's store_watch() */
 };
+
+/* For a backend: t's text copied into strings (reset first), so that it
+ * outlives the row it points into; false when memory ran out. */
+bool store_keep_todo(struct buf *strings, struct todo *t);
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

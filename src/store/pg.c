@@ -950,24 +950,13 @@ static void row_todo(const PGresult *r, int row, struct todo *t)
 	};
 }
 
-/* t's text copied into s->strings, to outlive its result. */
+/* t's text copied into s->strings (store_keep_todo), the failure said. */
 static bool keep_todo(struct pg_store *s, struct todo *t)
 {
-	const char **text[3] = {&t->title, &t->description, &t->state};
-	size_t *len[3] = {&t->title_len, &t->description_len, &t->state_len}, at[3];
-	buf_reset(&s->strings);
-	for (int i = 0; i < 3; i++) {
-		at[i] = s->strings.len;
-		buf_add(&s->strings, *text[i], *len[i]);
-		buf_addc(&s->strings, '\0');
-	}
-	if (!buf_ok(&s->strings)) {
-		snprintf(s->error, sizeof s->error, "out of memory reading a todo");
-		return false;
-	}
-	for (int i = 0; i < 3; i++)
-		*text[i] = s->strings.data + at[i];
-	return true;
+	if (store_keep_todo(&s->strings, t))
+		return true;
+	snprintf(s->error, sizeof s->error, "out of memory reading a todo");
+	return false;
 }
 
 static enum store_status pg_todo_create(struct store *base, int64_t user_id, const struct todo_fields *in,

@@ -104,3 +104,20 @@ enum store_status store_budget_take(struct store *s, const unsigned char key[32]
 		return STORE_OK;
 	TIMED(s, s->ops->budget_take(s, key, burst, interval_ms, wait));
 }
+
+bool store_keep_todo(struct buf *strings, struct todo *t)
+{
+	const char **text[3] = {&t->title, &t->description, &t->state};
+	size_t *len[3] = {&t->title_len, &t->description_len, &t->state_len}, at[3];
+	buf_reset(strings);
+	for (int i = 0; i < 3; i++) {
+		at[i] = strings->len;
+		buf_add(strings, *text[i], *len[i]);
+		buf_addc(strings, '\0');
+	}
+	if (!buf_ok(strings))
+		return false;
+	for (int i = 0; i < 3; i++)
+		*text[i] = strings->data + at[i];
+	return true;
+}
